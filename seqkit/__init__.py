@@ -1,3 +1,54 @@
-"""seqkit: recurrent sequence models for Keras 3."""
+"""seqkit: recurrent sequence models for Keras 3.
+
+The public API is importable from here; heavy modules (Keras, TensorFlow)
+load on first use, so `seqkit --version` and `seqkit validate` stay fast.
+
+Example:
+    >>> import seqkit
+    >>> cfg = seqkit.load_config("configs/quickstart.yaml")
+    >>> model = seqkit.build_model(cfg.model, seqkit.SequenceSpec(lookback=24, horizon=12))
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+# TensorFlow's C++ start-up chatter (CUDA probes, CPU flags) is noise for users;
+# a value the user set wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "ConfigError": "seqkit.errors",
+    "DataError": "seqkit.errors",
+    "RunError": "seqkit.errors",
+    "SeqkitError": "seqkit.errors",
+    "DataConfig": "seqkit.config",
+    "EvaluateConfig": "seqkit.config",
+    "ExperimentConfig": "seqkit.config",
+    "ModelConfig": "seqkit.config",
+    "OptimizerConfig": "seqkit.config",
+    "TrainConfig": "seqkit.config",
+    "TuneConfig": "seqkit.config",
+    "load_config": "seqkit.config",
+    "SequenceSpec": "seqkit.models",
+    "build_model": "seqkit.models",
+    "model_from_config": "seqkit.models",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seqkit' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,117 @@
+"""`ExperimentConfig`: the whole, validated description of one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from seqkit.config.base import Section
+from seqkit.config.data import DataConfig
+from seqkit.config.evaluate import EvaluateConfig
+from seqkit.config.model import ModelConfig
+from seqkit.config.problems import ConfigProblems
+from seqkit.config.train import TrainConfig
+from seqkit.config.tune import TuneConfig
+
+
+class ExperimentConfig(Section):
+    """Everything a run needs: data, model, training, evaluation and search settings.
+
+    Build it from YAML with `seqkit.load_config`, or directly in Python:
+
+    Example:
+        >>> cfg = ExperimentConfig(
+        ...     data=DataConfig(dataset="airline", lookback=24, horizon=12),
+        ...     model=ModelConfig(cell="gru", layers=[32, 16]),
+        ... )
+
+    Attributes:
+        name: Run name, used for `runs/<name>/`; default: the config file's stem.
+        data: Data source and windowing.
+        model: The recurrent network and its head.
+        train: Optimiser, batching and callbacks.
+        evaluate: Test-split evaluation settings.
+        tune: Hyperparameter search settings.
+    """
+
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$")
+    data: DataConfig | None = None
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+    tune: TuneConfig = Field(default_factory=TuneConfig)
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_sections_together(self) -> ExperimentConfig:
+        problems = experiment_rules(self)
+        if problems:
+            raise ConfigProblems(problems)
+        return self
+
+    @property
+    def source(self) -> Path | None:
+        """The YAML file this config was read from, if any."""
+        return self._source
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths in the config are resolved against."""
+        return self._source.parent if self._source is not None else Path.cwd()
+
+    @property
+    def run_name(self) -> str:
+        """`name`, else the config file's stem, else 'experiment'."""
+        if self.name:
+            return self.name
+        return self._source.stem if self._source is not None else "experiment"
+
+    @property
+    def shuffle(self) -> bool:
+        """Whether training batches are shuffled: as set, else not for stateful models."""
+        if self.train.shuffle is not None:
+            return self.train.shuffle
+        return not self.model.stateful
+
+
+def experiment_rules(cfg: ExperimentConfig) -> list[tuple[str, str]]:
+    """Rules that span sections, checked when the config is loaded.
+
+    Works on a validated config or on a lenient stand-in whose sections may be
+    partly invalid, so every problem is reported in one message.
+
+    Returns:
+        `(dotted path, message)` pairs; empty when the sections agree.
+    """
+    problems: list[tuple[str, str]] = []
+    model, train = cfg.model, cfg.train
+    if getattr(model, "stateful", False):
+        if getattr(train, "batch_size", None) is None:
+            problems.append(
+                (
+                    "train.batch_size",
+                    "a stateful model needs a fixed batch size (its state has one row per "
+                    "batch element); set train.batch_size, e.g. 32",
+                )
+            )
+        if getattr(train, "shuffle", None) is True:
+            problems.append(
+                (
+                    "train.shuffle",
+                    "a stateful model carries state from one batch to the next, so batches "
+                    "must stay in order; set train.shuffle to false",
+                )
+            )
+    head_type = getattr(getattr(model, "head", None), "type", None)
+    data = cfg.data
+    if data is not None and head_type == "forecast" and getattr(model, "embedding", None) is not None:
+        problems.append(
+            (
+                "model.embedding",
+                "a forecast reads real-valued series, not token ids; remove the embedding "
+                "or use a classify/language_model head",
+            )
+        )
+    return problems

@@ -1,0 +1,141 @@
+"""`build_model`: the one factory for every recurrent network seqkit makes."""
+
+from __future__ import annotations
+
+import warnings
+
+import keras
+
+from seqkit.config.experiment import ExperimentConfig
+from seqkit.config.model import ModelConfig
+from seqkit.config.train import OptimizerConfig
+from seqkit.errors import ConfigError
+from seqkit.models.attention import AttentionPooling
+from seqkit.models.heads import attach_head, per_step, vocab_size_of
+from seqkit.models.optimizers import build_optimizer
+from seqkit.models.recurrent import recurrent_stack
+from seqkit.models.spec import SequenceSpec
+
+
+class PerformanceWarning(UserWarning):
+    """A setting that makes training slower than it needs to be."""
+
+
+def build_model(
+    config: ModelConfig,
+    spec: SequenceSpec,
+    *,
+    optimizer: OptimizerConfig | None = None,
+    compile: bool = True,
+    name: str | None = None,
+) -> keras.Model:
+    """Build (and compile) the recurrent model a config describes.
+
+    Args:
+        config: The model section: cell, layer sizes, variants and head.
+        spec: Input and output shapes, usually from the data pipeline.
+        optimizer: Optimiser settings; default Adam with learning rate 1e-3.
+        compile: Compile with the optimiser and the head's loss and metrics.
+        name: Model name; default `<cell>_<head>`.
+
+    Returns:
+        A functional `keras.Model`:
+        forecast: `(batch, lookback, n_features)` -> `(batch, horizon, n_targets)`;
+        classify: `(batch, lookback[, n_features])` -> `(batch, n_classes)` probabilities;
+        language_model: `(batch, time)` int ids -> `(batch, time, vocab_size)` probabilities.
+
+    Raises:
+        ConfigError: The config and the spec do not fit together (a stateful
+            model without a batch size, a classifier without a class count, ...).
+
+    Example:
+        >>> from seqkit import ModelConfig, SequenceSpec, build_model
+        >>> model = build_model(
+        ...     ModelConfig(cell="gru", layers=[32, 16], bidirectional=True),
+        ...     SequenceSpec(lookback=24, n_features=3, horizon=12),
+        ... )
+    """
+    if config.stateful and spec.batch_size is None:
+        raise ConfigError(
+            "a stateful model needs a fixed batch size (its state has one row per batch "
+            "element); give SequenceSpec(batch_size=...) or set train.batch_size"
+        )
+    if config.unroll and spec.lookback is None:
+        raise ConfigError("model.unroll needs a fixed lookback; variable-length input cannot be unrolled")
+    tokens = config.embedding is not None
+    batch_size = spec.batch_size if config.stateful else None
+    if tokens:
+        inputs = keras.Input(shape=(spec.lookback,), batch_size=batch_size, dtype="int32", name="tokens")
+        x = keras.layers.Embedding(
+            vocab_size_of(config, spec), config.embedding.dim, mask_zero=config.embedding.mask_zero, name="embedding"
+        )(inputs)
+    else:
+        inputs = keras.Input(shape=(spec.lookback, spec.n_features), batch_size=batch_size, name="series")
+        x = keras.layers.Masking(config.mask_value, name="masking")(inputs) if config.masking else inputs
+    x = recurrent_stack(x, config, sequences_out=per_step(config) or config.attention)
+    if config.attention:
+        x = AttentionPooling(config.attention_units, name="attention")(x)
+    head = attach_head(x, config, spec)
+    model = keras.Model(inputs, head.outputs, name=name or f"{config.cell}_{config.head.type}")
+    blockers = config.cudnn_blockers()
+    if blockers and config.cell != "rnn":
+        warnings.warn(
+            f"the {config.cell.upper()} layers will not use the fast cuDNN kernel on GPU because of: "
+            + "; ".join(blockers)
+            + ". Training on GPU will be several times slower.",
+            PerformanceWarning,
+            stacklevel=2,
+        )
+    if compile:
+        model.compile(optimizer=build_optimizer(optimizer or OptimizerConfig()), loss=head.loss, metrics=head.metrics)
+    return model
+
+
+def cudnn_report(config: ModelConfig) -> list[str]:
+    """One line per recurrent layer saying whether it can run on the cuDNN kernel.
+
+    Example:
+        `['lstm_1 (64 units): cuDNN on GPU', 'lstm_2 (32 units): cuDNN on GPU']`
+    """
+    if config.cell == "rnn":
+        status = "no cuDNN kernel exists for SimpleRNN"
+    else:
+        blockers = config.cudnn_blockers()
+        status = "cuDNN on GPU" if not blockers else "not cuDNN: " + "; ".join(blockers)
+    return [f"{config.cell}_{i + 1} ({units} units): {status}" for i, units in enumerate(config.layers)]
+
+
+def spec_from_config(cfg: ExperimentConfig) -> SequenceSpec:
+    """The shapes a config implies, read cheaply from its data section (no windowing).
+
+    Raises:
+        ConfigError: A real-valued model has no data section to take its shape from.
+    """
+    batch_size = cfg.train.batch_size if cfg.model.stateful else None
+    if cfg.data is None:
+        if cfg.model.embedding is None:
+            raise ConfigError(
+                "the config has no data section, so the input shape is unknown; add "
+                "`data:` with a dataset or path and a lookback"
+            )
+        return SequenceSpec(lookback=None, batch_size=batch_size)
+    from seqkit.data import describe_spec
+
+    described = describe_spec(cfg.data, base_dir=cfg.base_dir)
+    return SequenceSpec(
+        lookback=described.lookback,
+        n_features=described.n_features,
+        horizon=described.horizon,
+        n_targets=described.n_targets,
+        batch_size=batch_size,
+    )
+
+
+def model_from_config(cfg: ExperimentConfig, spec: SequenceSpec | None = None) -> keras.Model:
+    """Build and compile the model an experiment config describes.
+
+    Args:
+        cfg: The whole experiment (model, optimiser and, for the shapes, data).
+        spec: Shapes to use instead of those read from `cfg.data`.
+    """
+    return build_model(cfg.model, spec or spec_from_config(cfg), optimizer=cfg.train.optimizer, name=cfg.run_name)
