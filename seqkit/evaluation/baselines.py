@@ -1,0 +1,264 @@
+"""Naive and seasonal-naive forecasts on exactly the windows the model saw.
+
+A model is only worth its training if it beats these. Both baselines read the
+full target series in original units and, for each window, use only values at
+or before the window's last input step, so they compete on equal terms with
+the model (including any `gap`).
+
+Index contract (shared with `seqkit.data`): window `i` forecasts
+`series[target_starts[i] : target_starts[i] + horizon]`; its last input step
+is `target_starts[i] - gap - 1`.
+
+Worked example, `series = np.arange(20)`, `period=4`, `horizon=6`:
+
+```
+gap=0, target_starts=[8]:   last input index 7
+  naive           -> [7, 7, 7, 7, 7, 7]
+  seasonal naive  -> [4, 5, 6, 7, 4, 5]   (t=8..13 minus 4 or 8)
+gap=2, target_starts=[10]:  last input index 7
+  naive           -> [7, 7, 7, 7, 7, 7]
+  seasonal naive  -> [6, 7, 4, 5, 6, 7]   (t=10..15 minus 4 or 8)
+```
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from seqkit.errors import DataError
+
+
+def _prepare(
+    series: np.ndarray, target_starts: np.ndarray, horizon: int, gap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    for name, value, low in (("horizon", horizon, 1), ("gap", gap, 0)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, np.integer))
+            or value < low
+        ):
+            raise DataError(
+                f"`{name}` must be an int >= {low}; received {value!r}. Use the "
+                "same value as the data config."
+            )
+    values = np.asarray(series)
+    if values.ndim == 1:
+        values = values[:, np.newaxis]
+    if values.ndim != 2:
+        raise DataError(
+            "`series` must have shape (n_time,) or (n_time, n_targets); "
+            f"received shape {values.shape}."
+        )
+    starts = np.asarray(target_starts)
+    if starts.ndim != 1 or not np.issubdtype(starts.dtype, np.integer):
+        raise DataError(
+            "`target_starts` must be a 1-D integer array, one start per window; "
+            f"received shape {starts.shape} and dtype {starts.dtype}."
+        )
+    last = starts - gap - 1
+    bad = np.flatnonzero((last < 0) | (last >= values.shape[0]))
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(
+            f"Window {i} (target_starts[{i}]={int(starts[i])}, gap={gap}) has its "
+            f"last input step at index {int(last[i])}, outside the series of "
+            f"{values.shape[0]} steps. Every window needs at least one observed "
+            "step before its gap; drop the earliest windows."
+        )
+    return values, starts, last
+
+
+def naive_forecast(
+    series: np.ndarray, target_starts: np.ndarray, horizon: int, *, gap: int = 0
+) -> np.ndarray:
+    """Repeats each window's last observed value over the horizon.
+
+    Args:
+        series: `(n_time,)` or `(n_time, n_targets)`: the full target series in
+            original units.
+        target_starts: int `(n_windows,)`: index of each window's first target
+            step.
+        horizon: Steps forecast per window.
+        gap: Steps between the last input step and the first target step.
+
+    Returns:
+        `(n_windows, horizon, n_targets)`, the dtype of `series`:
+        `out[i, j] = series[target_starts[i] - gap - 1]`.
+
+    Raises:
+        DataError: If a window has no observed step before its gap.
+    """
+    values, _, last = _prepare(series, target_starts, horizon, gap)
+    return np.repeat(values[last][:, np.newaxis, :], horizon, axis=1)
+
+
+def seasonal_naive_forecast(
+    series: np.ndarray,
+    target_starts: np.ndarray,
+    horizon: int,
+    *,
+    period: int,
+    gap: int = 0,
+) -> np.ndarray:
+    """Forecasts each step with the value one or more whole periods earlier.
+
+    Target step at index `t` takes `series[t - k * period]` for the smallest
+    `k` that puts the index at or before the window's last input step, so a
+    horizon longer than the period repeats the last observed season.
+
+    Args:
+        series: `(n_time,)` or `(n_time, n_targets)`: the full target series in
+            original units.
+        target_starts: int `(n_windows,)`: index of each window's first target
+            step.
+        horizon: Steps forecast per window.
+        period: Season length in steps (12 for monthly data with a yearly
+            cycle); see `infer_season`.
+        gap: Steps between the last input step and the first target step.
+
+    Returns:
+        `(n_windows, horizon, n_targets)`, the dtype of `series`.
+
+    Raises:
+        DataError: If `period` is not a positive int, or a window has less
+            observed history than the last season it needs.
+    """
+    if (
+        isinstance(period, bool)
+        or not isinstance(period, (int, np.integer))
+        or period < 1
+    ):
+        raise DataError(
+            f"`period` must be a positive int; received {period!r}. Set the "
+            "season length in the config, e.g. 12 for monthly data."
+        )
+    values, starts, last = _prepare(series, target_starts, horizon, gap)
+    # Distance from the last input step is gap + 1 + j for every window.
+    distance = gap + 1 + np.arange(horizon)
+    seasons_back = -(-distance // period)  # ceil division
+    index = starts[:, np.newaxis] + np.arange(horizon) - seasons_back * period
+    lowest = index.min(axis=1)
+    bad = np.flatnonzero(lowest < 0)
+    if bad.size:
+        i = int(bad[0])
+        observed = int(last[i]) + 1
+        needed = observed - int(lowest[i])
+        raise DataError(
+            f"Window {i} (target_starts[{i}]={int(starts[i])}, gap={gap}) has "
+            f"{observed} observed steps, but the seasonal naive forecast with "
+            f"`period` {period} needs at least {needed}. Drop the first "
+            f"{int(bad[-1]) + 1} windows, give more history, or use a shorter "
+            "period."
+        )
+    return values[index]
+
+
+# Season length for each base frequency: the cycle most data at that frequency
+# shows (a year of months or quarters, a week of days, a day of hours).
+_SEASONS: tuple[tuple[str, int], ...] = (
+    ("SemiMonthBegin", 24),
+    ("SemiMonthEnd", 24),
+    ("MonthBegin", 12),
+    ("MonthEnd", 12),
+    ("BusinessMonthBegin", 12),
+    ("BusinessMonthEnd", 12),
+    ("CustomBusinessMonthBegin", 12),
+    ("CustomBusinessMonthEnd", 12),
+    ("QuarterBegin", 4),
+    ("QuarterEnd", 4),
+    ("BQuarterBegin", 4),
+    ("BQuarterEnd", 4),
+    ("Week", 52),
+    ("BusinessDay", 5),
+    ("Day", 7),
+    ("Hour", 24),
+    ("Minute", 60),
+    ("Second", 60),
+)
+
+# Aliases pandas 3 no longer parses but older files and pandas 1.x still write.
+_LEGACY_ALIASES = {
+    "M": "ME",
+    "BM": "BME",
+    "SM": "SME",
+    "Q": "QE",
+    "BQ": "BQE",
+    "A": "YE",
+    "Y": "YE",
+    "BA": "BYE",
+    "BY": "BYE",
+    "AS": "YS",
+    "BAS": "BYS",
+    "H": "h",
+    "BH": "bh",
+    "T": "min",
+    "S": "s",
+    "L": "ms",
+    "U": "us",
+    "N": "ns",
+}
+
+
+def _to_offset(freq: str):
+    from pandas.tseries.frequencies import to_offset
+
+    try:
+        return to_offset(freq)
+    except ValueError as first_error:
+        match = re.fullmatch(r"\s*(\d*)([A-Za-z]+)(-\w+)?\s*", freq)
+        if match and match.group(2) in _LEGACY_ALIASES:
+            count, alias, anchor = match.groups()
+            return to_offset(f"{count}{_LEGACY_ALIASES[alias]}{anchor or ''}")
+        raise DataError(
+            f"`freq` {freq!r} is not a pandas frequency string ({first_error}). "
+            "Use an alias such as 'MS', 'D' or 'h', or set the seasonal period "
+            "in the config."
+        ) from first_error
+
+
+def infer_season(freq: str | None) -> int | None:
+    """Guesses the seasonal period from a pandas frequency string.
+
+    | frequency                  | season |
+    | -------------------------- | ------ |
+    | monthly (`MS`, `ME`, ...)  | 12     |
+    | quarterly (`QS`, `QE`)     | 4      |
+    | weekly (`W`, `W-MON`)      | 52     |
+    | daily (`D`)                | 7      |
+    | business daily (`B`)       | 5      |
+    | hourly (`h`)               | 24     |
+    | minutely (`min`), seconds  | 60     |
+    | yearly (`YS`, `YE`)        | None   |
+
+    A multiple divides the season when it can (`"2h"` -> 12, `"15min"` -> 4,
+    `"3ME"` -> 4) and gives None when it cannot (`"5D"`). Weekly data uses
+    52 although a year is 52.18 weeks. Yearly and other frequencies have no
+    natural cycle, so they give None: such data needs an explicit period in
+    the config, e.g. 11 for the yearly sunspot numbers.
+
+    Args:
+        freq: A pandas frequency string as returned by `pd.infer_freq`
+            (pre-2.2 aliases such as `"M"` and `"H"` are accepted too), or
+            None when the frequency is unknown.
+
+    Returns:
+        The season length in steps, or None if it cannot be inferred.
+
+    Raises:
+        DataError: If `freq` is not a frequency string pandas understands.
+
+    Example:
+        >>> infer_season("MS"), infer_season("2h"), infer_season("YS")
+        (12, 12, None)
+    """
+    if freq is None:
+        return None
+    offset = _to_offset(freq)
+    names = {cls.__name__ for cls in type(offset).__mro__}
+    for name, season in _SEASONS:
+        if name in names:
+            n = abs(int(offset.n))
+            return season // n if n and season % n == 0 else None
+    return None

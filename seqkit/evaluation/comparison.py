@@ -1,0 +1,91 @@
+"""Scores a model's forecasts and its baselines on the same windows.
+
+The one place that decides how a forecast run is judged: actuals are read
+from the series at the windows' own indices, the naive and seasonal-naive
+forecasts are built for exactly those windows, and every forecaster is scored
+with the same MASE scale, so the numbers in `metrics.json` and in the
+comparison table compare like for like.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seqkit.errors import DataError
+from seqkit.evaluation.baselines import naive_forecast, seasonal_naive_forecast
+from seqkit.evaluation.metrics import forecast_metrics, mase_scale
+
+
+def evaluate_forecast(
+    series: np.ndarray,
+    y_pred: np.ndarray,
+    target_starts: np.ndarray,
+    *,
+    train_len: int,
+    gap: int = 0,
+    period: int | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Scores model forecasts next to the naive and seasonal-naive baselines.
+
+    Args:
+        series: float `(n_time, n_targets)` (or `(n_time,)`): the full target
+            series in original units.
+        y_pred: float `(n_windows, horizon, n_targets)`: the model's forecasts
+            in original units, one row per window.
+        target_starts: int `(n_windows,)`: index of each window's first target
+            step in `series`.
+        train_len: Length of the training split, `series[:train_len]`; the
+            MASE scale is computed on it.
+        gap: Steps between each window's last input step and its first target.
+        period: Seasonal period (from the config or `infer_season`). None
+            means no seasonal baseline, and MASE is scaled by the plain naive.
+
+    Returns:
+        `{"model": ..., "naive": ..., "seasonal_naive": ...}` (the last only
+        when `period` is given), each a `forecast_metrics` dict plus
+        `"mase_season"`: the season the MASE scale used. Ready for
+        `comparison_table` and `atomic_write_json`.
+
+    Raises:
+        DataError: If a window's targets run past the end of `series`, shapes
+            disagree, or the baselines lack history (see `baselines`).
+    """
+    values = np.asarray(series, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, np.newaxis]
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    starts = np.asarray(target_starts)
+    if y_pred.ndim != 3 or y_pred.shape[0] != starts.shape[0]:
+        raise DataError(
+            "`y_pred` must have shape (n_windows, horizon, n_targets) with one "
+            f"row per entry of `target_starts` ({starts.shape[0]}); received "
+            f"shape {y_pred.shape}."
+        )
+    horizon = y_pred.shape[1]
+    ends = starts + horizon
+    if starts.size and (starts.min() < 0 or ends.max() > values.shape[0]):
+        raise DataError(
+            f"Every window's targets must lie inside the series of "
+            f"{values.shape[0]} steps; received target_starts from "
+            f"{int(starts.min())} to {int(starts.max())} with horizon {horizon}. "
+            "Pass the target_starts of the windows that produced `y_pred`."
+        )
+    y_true = values[starts[:, np.newaxis] + np.arange(horizon)]
+    season = 1 if period is None else period
+    scale = mase_scale(values[:train_len], season)
+
+    forecasts = {
+        "model": y_pred,
+        "naive": naive_forecast(values, starts, horizon, gap=gap),
+    }
+    if period is not None:
+        forecasts["seasonal_naive"] = seasonal_naive_forecast(
+            values, starts, horizon, period=period, gap=gap
+        )
+    results = {}
+    for name, forecast in forecasts.items():
+        results[name] = forecast_metrics(y_true, forecast, scale=scale)
+        results[name]["mase_season"] = season
+    return results

@@ -1,0 +1,265 @@
+"""Plain-text tables that put the model next to its baselines.
+
+The tables read `forecast_metrics` / `classification_metrics` output and are
+meant for a terminal: fixed-width, aligned, no colour. Forecasters appear as
+columns in the order of the `results` dict; by convention the keys are
+`"model"`, `"naive"` and `"seasonal_naive"`.
+
+Example output of `comparison_table` (monthly data, period 12):
+
+```
+Test metrics, original units (25 windows x 12 steps)
+metric   model  naive  seasonal_naive
+MAE       9.86  57.90           24.70
+RMSE     12.39  70.62           26.00
+MAPE %    2.84  16.44            7.00
+sMAPE %   2.85  16.80            7.28
+MASE     0.414  2.432           1.038
+model beats seasonal_naive on RMSE by 52.4% (12.39 vs 26.00); MASE 0.414
+```
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from seqkit.errors import ConfigError
+from seqkit.evaluation.metrics import FORECAST_METRICS
+
+METRIC_LABELS = {
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "mape": "MAPE %",
+    "smape": "sMAPE %",
+    "mase": "MASE",
+}
+"""Display label of each forecast metric key."""
+
+
+def _decimals(values: Sequence[float]) -> int:
+    # Four significant digits on the row's largest value, so numbers in one
+    # row line up on the decimal point whatever the data's units.
+    finite = [
+        abs(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v)
+    ]
+    largest = max(finite, default=0.0)
+    if largest == 0:
+        return 1
+    return min(6, max(0, 3 - math.floor(math.log10(largest))))
+
+
+def _cell(value: Any, decimals: int) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:.{decimals}f}"
+
+
+def _render(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        first = row[0].ljust(widths[0])
+        rest = [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join([first, *rest]).rstrip())
+    return "\n".join(lines)
+
+
+def _check_results(results: Mapping[str, Mapping[str, Any]]) -> None:
+    if not results:
+        raise ConfigError(
+            "`results` is empty; pass {name: forecast_metrics(...)} for the "
+            "model and each baseline."
+        )
+    for name, metrics in results.items():
+        if "overall" not in metrics or "per_step" not in metrics:
+            raise ConfigError(
+                f"`results[{name!r}]` must be the dict `forecast_metrics` returns; "
+                f"received keys {sorted(metrics)}."
+            )
+
+
+def _pick(results: Mapping[str, Any], name: str | None, role: str) -> str:
+    if name is None:
+        for candidate in ("seasonal_naive", "naive"):
+            if candidate in results:
+                return candidate
+        raise ConfigError(
+            f"No baseline to compare with: `results` has {sorted(results)}. Add "
+            "'seasonal_naive' or 'naive', or pass `baseline=`."
+        )
+    if name not in results:
+        raise ConfigError(
+            f"`{role}` {name!r} is not in `results` (received {sorted(results)}). "
+            "Pass one of those names."
+        )
+    return name
+
+
+def verdict(
+    results: Mapping[str, Mapping[str, Any]],
+    *,
+    model: str = "model",
+    baseline: str | None = None,
+    metric: str = "rmse",
+) -> str:
+    """Says in one line whether the model beats a baseline, and by how much.
+
+    Args:
+        results: `{forecaster name: forecast_metrics(...) output}`.
+        model: Key of the model in `results`.
+        baseline: Key to compare with; default `"seasonal_naive"` if present,
+            else `"naive"`.
+        metric: One of `FORECAST_METRICS` (lower is better for all).
+
+    Returns:
+        E.g. `"model beats seasonal_naive on RMSE by 37.0% (12.35 vs 19.61);
+        MASE 0.742"` or `"model does not beat naive on RMSE: 20.10 vs 18.00
+        (11.7% worse); MASE 1.094"`.
+
+    Raises:
+        ConfigError: If a name is not in `results` or `metric` is unknown.
+    """
+    _check_results(results)
+    if metric not in FORECAST_METRICS:
+        raise ConfigError(
+            f"`metric` must be one of {list(FORECAST_METRICS)}; received {metric!r}."
+        )
+    model = _pick(results, model, "model")
+    baseline = _pick(results, baseline, "baseline")
+    label = METRIC_LABELS[metric].split()[0]
+    ours = results[model]["overall"][metric]
+    theirs = results[baseline]["overall"][metric]
+    mase = results[model]["overall"].get("mase")
+    tail = f"; MASE {_cell(mase, 3)}" if metric != "mase" else ""
+    if not all(isinstance(v, float) and math.isfinite(v) for v in (ours, theirs)):
+        return (
+            f"cannot compare {model} with {baseline} on {label}: a value is undefined"
+        )
+    digits = _decimals([ours, theirs])
+    pair = f"{ours:.{digits}f} vs {theirs:.{digits}f}"
+    if ours < theirs:
+        gain = 100 * (theirs - ours) / theirs
+        return f"{model} beats {baseline} on {label} by {gain:.1f}% ({pair}){tail}"
+    if ours == theirs:
+        return f"{model} ties {baseline} on {label} ({pair}){tail}"
+    worse = f" ({100 * (ours - theirs) / theirs:.1f}% worse)" if theirs > 0 else ""
+    return f"{model} does not beat {baseline} on {label}: {pair}{worse}{tail}"
+
+
+def comparison_table(
+    results: Mapping[str, Mapping[str, Any]],
+    *,
+    model: str = "model",
+    baseline: str | None = None,
+    metric: str = "rmse",
+) -> str:
+    """Formats overall metrics side by side, with a one-line verdict.
+
+    Rows are metrics (MAE, RMSE, MAPE %, sMAPE %, MASE), columns are
+    forecasters in the order of `results`; see the module docstring for an
+    example. Undefined values show as `n/a`.
+
+    Args:
+        results: `{forecaster name: forecast_metrics(...) output}`, all on
+            the same windows.
+        model: Key of the model, judged in the verdict.
+        baseline: Key the model is judged against; default
+            `"seasonal_naive"` if present, else `"naive"`.
+        metric: Metric the verdict uses.
+
+    Returns:
+        Multi-line text without a trailing newline.
+
+    Raises:
+        ConfigError: If `results` is empty or malformed, or a name is not in
+            it.
+    """
+    _check_results(results)
+    names = list(results)
+    rows = []
+    for key in FORECAST_METRICS:
+        values = [results[name]["overall"][key] for name in names]
+        digits = _decimals(values)
+        rows.append([METRIC_LABELS[key], *(_cell(v, digits) for v in values)])
+    first = results[names[0]]
+    title = "Test metrics, original units"
+    if {"n_windows", "horizon"} <= set(first):
+        title += f" ({first['n_windows']} windows x {first['horizon']} steps)"
+    table = _render(["metric", *names], rows)
+    line = verdict(results, model=model, baseline=baseline, metric=metric)
+    return f"{title}\n{table}\n{line}"
+
+
+def horizon_table(
+    results: Mapping[str, Mapping[str, Any]], *, metric: str = "rmse"
+) -> str:
+    """Formats one metric per horizon step, forecasters side by side.
+
+    Shows where in the horizon a model gains or loses against the baselines
+    (a recurrent model often wins on later steps only).
+
+    Args:
+        results: `{forecaster name: forecast_metrics(...) output}`.
+        metric: One of `FORECAST_METRICS`.
+
+    Returns:
+        Multi-line text: a title, a header, one row per step (1-based).
+
+    Raises:
+        ConfigError: If `results` is empty or malformed, `metric` is unknown,
+            or the forecasters' horizons differ.
+    """
+    _check_results(results)
+    if metric not in FORECAST_METRICS:
+        raise ConfigError(
+            f"`metric` must be one of {list(FORECAST_METRICS)}; received {metric!r}."
+        )
+    names = list(results)
+    columns = [results[name]["per_step"][metric] for name in names]
+    if len({len(c) for c in columns}) != 1:
+        lengths = {name: len(c) for name, c in zip(names, columns, strict=True)}
+        raise ConfigError(
+            f"Every forecaster must cover the same horizon; received {lengths}. "
+            "Score them on the same windows."
+        )
+    digits = _decimals([v for column in columns for v in column])
+    rows = [
+        [str(step + 1), *(_cell(column[step], digits) for column in columns)]
+        for step in range(len(columns[0]))
+    ]
+    return f"{METRIC_LABELS[metric]} by horizon step\n" + _render(
+        ["step", *names], rows
+    )
+
+
+def classification_table(metrics: Mapping[str, Any]) -> str:
+    """Formats accuracy and the confusion matrix of `classification_metrics`.
+
+    Args:
+        metrics: The dict `classification_metrics` returns.
+
+    Returns:
+        Multi-line text: accuracy, then the confusion matrix with true classes
+        as rows and predicted classes as columns, with each class's recall.
+
+    Example output:
+
+    ```
+    accuracy 0.8000 (5 samples)
+    true \\ predicted  cat  dog  recall
+    cat                2    0  1.0000
+    dog                1    2  0.6667
+    ```
+    """
+    names = list(metrics["class_names"])
+    recall = metrics["per_class"]["recall"]
+    rows = [
+        [name, *(str(c) for c in counts), _cell(r, 4)]
+        for name, counts, r in zip(
+            names, metrics["confusion_matrix"], recall, strict=True
+        )
+    ]
+    head = f"accuracy {metrics['accuracy']:.4f} ({metrics['n_samples']} samples)"
+    return head + "\n" + _render(["true \\ predicted", *names, "recall"], rows)
