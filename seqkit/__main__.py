@@ -1,0 +1,7 @@
+"""`python -m seqkit` runs the command line."""
+
+import sys
+
+from seqkit.cli import main
+
+sys.exit(main())
