@@ -36,6 +36,10 @@ _EXPORTS = {
     "SequenceSpec": "seqkit.models",
     "build_model": "seqkit.models",
     "model_from_config": "seqkit.models",
+    "Run": "seqkit.training",
+    "load_run": "seqkit.training",
+    "resume": "seqkit.training",
+    "train": "seqkit.training",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import warnings
 from collections.abc import Sequence
@@ -47,6 +48,34 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="build a config's model and print its layers and size")
     _config_args(summary)
     summary.set_defaults(handler=_summary)
+
+    train = commands.add_parser(
+        "train",
+        help="train, evaluate against baselines, and save a run directory",
+        description="Train the model a config describes, evaluate it next to the naive and seasonal-naive "
+        "baselines on the held-out test split, and save everything under RUNS_DIR/<name>/<timestamp>/.",
+    )
+    train.add_argument("config", nargs="?", help="YAML experiment file")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config value (repeatable)")
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last completed epoch")
+    train.add_argument("--runs-dir", default="runs", help="folder for run directories (default: runs)")
+    train.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser("evaluate", help="score a finished run on its test split, or on new data")
+    evaluate.add_argument("run_dir", help="a run directory made by `seqkit train`")
+    evaluate.add_argument("--data", metavar="FILE", help="CSV or Parquet file to evaluate on instead of the run's data")
+    evaluate.set_defaults(handler=_evaluate)
+
+    predict = commands.add_parser("predict", help="forecast the next horizon steps after the end of an input file")
+    predict.add_argument("run_dir", help="a run directory made by `seqkit train`")
+    predict.add_argument("--input", required=True, metavar="FILE", help="CSV or Parquet file with the run's columns")
+    predict.add_argument("--output", metavar="FILE", help="write the forecast as CSV here (default: print it)")
+    predict.set_defaults(handler=_predict)
+
+    datasets = commands.add_parser("datasets", help="list the datasets shipped with seqkit")
+    datasets.set_defaults(handler=_datasets)
     return parser
 
 
@@ -66,6 +95,59 @@ def _summary(args: argparse.Namespace) -> int:
     for line in cudnn_report(cfg.model):
         print(f"  {line}")
     return EXIT_OK
+
+
+def _train(args: argparse.Namespace) -> int:
+    from seqkit.training import resume, train
+
+    verbose = 0 if args.quiet else "auto"
+    command = "seqkit " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else None
+    if args.resume:
+        if args.config or args.overrides:
+            raise UsageError("--resume continues a run with its saved config; give no CONFIG or --set with it")
+        resume(args.resume, verbose=verbose, command=command)
+    else:
+        if not args.config:
+            raise UsageError("give a CONFIG file to train, or --resume RUN_DIR")
+        train(args.config, overrides=args.overrides, runs_dir=args.runs_dir, verbose=verbose, command=command)
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from seqkit.training import load_run
+
+    metrics = load_run(args.run_dir).evaluate(args.data)
+    print(metrics.get("report") or metrics.get("note"))
+    return EXIT_OK
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from seqkit.training import load_run
+    from seqkit.training.run_files import atomic_write_text
+
+    forecast = load_run(args.run_dir).predict(args.input)
+    text = forecast.to_csv(index=False)
+    if args.output:
+        atomic_write_text(args.output, text)
+        print(f"wrote {len(forecast)} forecast steps to {args.output}")
+    else:
+        print(text, end="")
+    return EXIT_OK
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    from seqkit.data import list_datasets
+
+    rows = [(d.name, d.size, d.description) for d in list_datasets()]
+    name_width = max(len(r[0]) for r in rows)
+    size_width = max(len(r[1]) for r in rows)
+    for name, size, description in rows:
+        print(f"{name:<{name_width}}  {size:<{size_width}}  {description}")
+    return EXIT_OK
+
+
+class UsageError(SeqkitError, ValueError):
+    """The command line's arguments do not fit together."""
 
 
 def _plain_warning(message, category, filename, lineno, line=None) -> str:

@@ -1,0 +1,127 @@
+"""Callbacks that make a run resumable and keep its best weights, all written atomically."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import keras
+
+from seqkit.training.run_files import atomic_path, atomic_write_json, write_history_csv
+
+STATE_FILE = "state.json"
+BEST_WEIGHTS = "best.weights.h5"
+
+
+def _epoch_weights_name(epoch: int) -> str:
+    return f"epoch-{epoch:04d}.weights.h5"
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """Save resume state and the best weights at the end of every epoch.
+
+    After epoch `e` (1-based count of completed epochs) the folder holds
+    `epoch-e.weights.h5` (model and optimizer variables), `best.weights.h5`
+    and `state.json`, which names the snapshot and carries the history so
+    far, the best epoch and the early-stopping counter. `state.json` is
+    replaced last and atomically, so a process killed at any moment leaves a
+    state that points at complete files; older snapshots are deleted after.
+
+    Args:
+        folder: The run's `checkpoints/` folder.
+        monitor: The logged value whose minimum marks the best epoch.
+        history_csv: Where to write `history.csv` after every epoch.
+        history: History of earlier epochs (when resuming).
+        best: `{"epoch": e, "value": v}` of earlier epochs (when resuming).
+        min_delta: Smallest decrease of `monitor` that counts as an improvement.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        monitor: str,
+        history_csv: Path,
+        history: dict[str, list[float]] | None = None,
+        best: dict | None = None,
+        min_delta: float = 0.0,
+    ):
+        super().__init__()
+        self.folder = Path(folder)
+        self.monitor = monitor
+        self.history_csv = Path(history_csv)
+        self.history: dict[str, list[float]] = {k: list(v) for k, v in (history or {}).items()}
+        self.best = dict(best) if best else {"epoch": None, "value": math.inf}
+        self.min_delta = min_delta
+        self.wait = 0
+        self.early_stopping: keras.callbacks.EarlyStopping | None = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        value = logs.get(self.monitor)
+        if value is not None and math.isfinite(value) and value < self.best["value"] - self.min_delta:
+            self.best = {"epoch": epoch + 1, "value": float(value)}
+            with atomic_path(self.folder / BEST_WEIGHTS) as tmp:
+                self.model.save_weights(tmp)
+        snapshot = _epoch_weights_name(epoch + 1)
+        with atomic_path(self.folder / snapshot) as tmp:
+            self.model.save_weights(tmp)
+        write_history_csv(self.history, self.history_csv)
+        stopping = self.early_stopping
+        atomic_write_json(
+            self.folder / STATE_FILE,
+            {
+                "epochs_done": epoch + 1,
+                "weights": snapshot,
+                "monitor": self.monitor,
+                "best": self.best,
+                "early_stopping": None
+                if stopping is None
+                else {"wait": int(stopping.wait), "best": float(stopping.best)},
+                "history": self.history,
+            },
+        )
+        for old in self.folder.glob("epoch-*.weights.h5"):
+            if old.name != snapshot:
+                old.unlink(missing_ok=True)
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """`EarlyStopping` that continues its patience count after a resume."""
+
+    def __init__(self, *args, resume: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._resume = resume
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self._resume:
+            self.wait = int(self._resume["wait"])
+            self.best = float(self._resume["best"])
+
+
+class ResetStatesEachEpoch(keras.callbacks.Callback):
+    """Clear a stateful model's recurrent state at the start of every epoch."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        reset_states(self.model)
+
+
+def reset_states(model: keras.Model) -> None:
+    """Zero the state of every stateful recurrent layer (also inside `Bidirectional`)."""
+    for layer in model.layers:
+        for target in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)):
+            if target is not None and getattr(target, "stateful", False) and hasattr(target, "reset_state"):
+                target.reset_state()
+
+
+def read_state(folder: Path) -> dict | None:
+    """The last completed epoch's state in `folder`, or None if no epoch finished."""
+    path = Path(folder) / STATE_FILE
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

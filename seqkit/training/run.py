@@ -1,0 +1,224 @@
+"""`Run`: a trained model with its preprocessing, metrics and files, in memory or reloaded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from seqkit.config.experiment import ExperimentConfig
+from seqkit.config.loading import load_config
+from seqkit.errors import DataError, RunError
+from seqkit.training.run_files import (
+    atomic_path,
+    atomic_write_json,
+    environment_manifest,
+    write_history_csv,
+)
+
+MANIFEST = "manifest.json"
+PREPROCESSING = "preprocessing.json"
+MODEL = "model.keras"
+METRICS = "metrics.json"
+
+
+class Run:
+    """A finished training run.
+
+    Attributes:
+        path: The run directory.
+        config: The resolved experiment config.
+        model: The trained `keras.Model` (best weights).
+        transform: The fitted preprocessing (scalers, window normalisation).
+        metrics: Test metrics of the model and the baselines (`metrics.json`).
+    """
+
+    def __init__(self, path, *, config: ExperimentConfig, model: keras.Model, transform, metrics=None, prepared=None):
+        self.path = Path(path)
+        self.config = config
+        self.model = model
+        self.transform = transform
+        self.metrics = metrics or {}
+        self._prepared = prepared
+
+    def __repr__(self) -> str:
+        return f"Run('{self.path}')"
+
+    def evaluate(self, data=None) -> dict:
+        """Test metrics of the model next to the naive and seasonal-naive baselines.
+
+        Args:
+            data: A DataFrame, a CSV/Parquet path, or None for the run's own data.
+                New data is split and windowed as the config says, but scaled
+                with the run's fitted preprocessing, not refitted.
+
+        Returns:
+            The metrics dict, with a printable `report` entry.
+        """
+        prepared = self._prepared_for(data)
+        return evaluate_prepared(self.model, prepared, self.config)
+
+    def predict(self, frame):
+        """Forecast the next `horizon` steps after the end of `frame`, in original units.
+
+        Args:
+            frame: A DataFrame (or CSV/Parquet path) with the run's feature
+                columns (and its time column, if it had one), at least
+                `lookback` rows long; only its last `lookback` rows are used.
+
+        Returns:
+            A DataFrame with one row per forecast step: the timestamp (or step
+            number) and one column per target.
+
+        Raises:
+            DataError: Missing columns or too few rows, naming what is expected.
+        """
+        import pandas as pd
+
+        frame = _read_frame(frame)
+        x, context = self.transform.make_inputs(frame)
+        y_model = _predict_in_batches(self.model, x, self.config)
+        y = self.transform.to_original(y_model, context)[0]
+        targets = list(self.transform.targets)
+        result = pd.DataFrame(y, columns=targets)
+        times = getattr(context, "times", None)
+        if times is not None:
+            result.insert(0, self.transform.time_column or "time", pd.DatetimeIndex(times))
+        else:
+            result.insert(0, "step", np.arange(1, len(result) + 1))
+        return result
+
+    def _prepared_for(self, data):
+        from seqkit.data import prepare
+
+        if data is None:
+            if self._prepared is None:
+                self._prepared = prepare(self.config.data, base_dir=self.config.base_dir, transform=self.transform)
+            return self._prepared
+        frame = _read_frame(data)
+        return prepare(self.config.data, frame=frame, base_dir=self.config.base_dir, transform=self.transform)
+
+
+def load_run(path: str | Path) -> Run:
+    """Reload a finished run: its config, model (Keras safe mode) and preprocessing.
+
+    Raises:
+        RunError: The folder is not a finished run (missing or unfinished files).
+    """
+    from seqkit.data import Transform
+
+    path = Path(path)
+    if not (path / "config.yaml").exists():
+        raise RunError(f"'{path}' is not a seqkit run directory (it has no config.yaml)")
+    if not (path / MANIFEST).exists():
+        raise RunError(
+            f"run '{path}' did not finish (it has no {MANIFEST}); continue it with `seqkit train --resume {path}`"
+        )
+    config = load_config(path / "config.yaml")
+    model = keras.saving.load_model(path / MODEL, safe_mode=True)
+    transform = Transform.from_json(json.loads((path / PREPROCESSING).read_text(encoding="utf-8")))
+    metrics = json.loads((path / METRICS).read_text(encoding="utf-8")) if (path / METRICS).exists() else {}
+    return Run(path, config=config, model=model, transform=transform, metrics=metrics)
+
+
+def _read_frame(data):
+    import pandas as pd
+
+    if isinstance(data, (str, Path)):
+        file = Path(data)
+        if not file.exists():
+            raise DataError(f"input file '{file}' does not exist")
+        if file.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(file)
+        return pd.read_csv(file)
+    return data
+
+
+def _predict_in_batches(model: keras.Model, x: np.ndarray, config: ExperimentConfig) -> np.ndarray:
+    """Predict, padding to the fixed batch size a stateful model needs."""
+    batch = config.train.effective_batch_size if config.model.stateful else None
+    if batch is None:
+        return np.asarray(model.predict(x, verbose=0))
+    from seqkit.training.callbacks import reset_states
+
+    n = len(x)
+    padded = np.concatenate([x, np.zeros((-n % batch, *x.shape[1:]), x.dtype)]) if n % batch else x
+    outputs = []
+    for start in range(0, len(padded), batch):
+        reset_states(model)  # each window is forecast from a fresh state, as in evaluation
+        outputs.append(np.asarray(model.predict_on_batch(padded[start : start + batch])))
+    return np.concatenate(outputs)[:n]
+
+
+def evaluate_prepared(model: keras.Model, prepared, config: ExperimentConfig) -> dict:
+    """Score the model on the test windows (else validation) next to the baselines, in original units."""
+    from seqkit.evaluation import comparison_table, evaluate_forecast, horizon_table, infer_season
+
+    windows, split = prepared.test, "test"
+    if windows is None or len(windows) == 0:
+        windows, split = prepared.val, "validation"
+    if windows is None or len(windows) == 0:
+        return {"split": None, "note": "no validation or test windows to evaluate on"}
+    y_model = _predict_in_batches(model, windows.inputs(), config)
+    y_pred = windows.to_original(y_model)
+    period = prepared.period or infer_season(prepared.frequency)
+    results = evaluate_forecast(
+        prepared.targets_original,
+        y_pred,
+        windows.target_starts,
+        train_len=prepared.train_length,
+        gap=config.data.gap,
+        period=period,
+    )
+    report = f"{split} split:\n{comparison_table(results)}\n\nper horizon step (RMSE):\n{horizon_table(results)}"
+    return {
+        "split": split,
+        "seasonal_period": period,
+        "results": results,
+        "report": report,
+        "_forecast": {"y_pred": y_pred, "windows": windows},
+    }
+
+
+def write_run_outputs(run: Run, *, history: dict, runtime, data_sha256: str, command) -> None:
+    """Write model, history, metrics, plots and, last, the manifest that marks the run complete."""
+    path = run.path
+    with atomic_path(path / MODEL) as tmp:
+        run.model.save(tmp)
+    write_history_csv(history, path / "history.csv")
+    metrics = {k: v for k, v in run.metrics.items() if not k.startswith("_")}
+    atomic_write_json(path / METRICS, metrics)
+    if run.config.evaluate.plots:
+        _write_plots(run, history)
+    manifest = environment_manifest(
+        seed=run.config.train.seed, command=command, data_sha256=data_sha256, device=runtime.description
+    )
+    manifest["status"] = "complete"
+    atomic_write_json(path / MANIFEST, manifest)
+    run.metrics = metrics
+
+
+def _write_plots(run: Run, history: dict) -> None:
+    from seqkit.evaluation import plot_forecast, plot_history
+
+    plots = run.path / "plots"
+    plots.mkdir(exist_ok=True)
+    if history.get("loss"):
+        plot_history(history, plots / "loss.png")
+    forecast = run.metrics.get("_forecast")
+    if forecast is None:
+        return
+    y_pred, windows = forecast["y_pred"], forecast["windows"]
+    actual = windows.targets_original()
+    # One curve through the test period: each window's first forecast step,
+    # then the whole last window, so every test target appears once.
+    first = np.concatenate([y_pred[:-1, 0], y_pred[-1]])
+    truth = np.concatenate([actual[:-1, 0], actual[-1]])
+    times = windows.target_times
+    if times is not None:
+        times = np.concatenate([times[:-1, 0], times[-1]])
+    else:
+        times = np.concatenate([windows.target_starts[:-1], windows.target_starts[-1] + np.arange(actual.shape[1])])
+    plot_forecast(times, truth, first, plots / "forecast.png", target_names=list(run.transform.targets))

@@ -1,0 +1,269 @@
+"""`train`: prepare the data, build the model, fit it, evaluate it, and write the run directory.
+
+The trainer stays thin over `Model.fit` and callbacks. Everything it writes
+goes into one run directory, each file atomically, with the manifest last:
+
+```
+runs/<name>/<timestamp>/
+    config.yaml           the resolved config (`seqkit train` runs it as is)
+    preprocessing.json    fitted transforms and scalers (JSON, no pickle)
+    model.keras           best weights, loads with safe_mode=True
+    history.csv           one row per epoch
+    metrics.json          test metrics of the model and the baselines
+    plots/loss.png, plots/forecast.png
+    tensorboard/          TensorBoard logs
+    checkpoints/          resume state (removed once the run completes)
+    manifest.json         versions, device, seed, data hash, command; written last
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import yaml
+
+from seqkit.config.experiment import ExperimentConfig
+from seqkit.config.loading import load_config
+from seqkit.errors import ConfigError, RunError
+from seqkit.models.factory import build_model, cudnn_report
+from seqkit.models.spec import SequenceSpec
+from seqkit.training.callbacks import (
+    BEST_WEIGHTS,
+    ResetStatesEachEpoch,
+    ResumableEarlyStopping,
+    RunCheckpoint,
+    read_state,
+)
+from seqkit.training.run import MANIFEST, PREPROCESSING, Run, evaluate_prepared, write_run_outputs
+from seqkit.training.run_files import atomic_write_json, atomic_write_text, remove_partial_files
+from seqkit.training.runtime import configure_runtime
+
+#: Data files up to this size are copied into the run so its config re-runs as is.
+COPY_DATA_LIMIT = 50 * 1024 * 1024
+
+
+def train(
+    config: ExperimentConfig | str | Path,
+    *,
+    frame=None,
+    runs_dir: str | Path = "runs",
+    overrides: list[str] | tuple[str, ...] = (),
+    verbose: int | str = "auto",
+    command: str | list[str] | None = None,
+) -> Run:
+    """Train, evaluate and save the model an experiment config describes.
+
+    Args:
+        config: An `ExperimentConfig`, or the path of a YAML file.
+        frame: A pandas DataFrame or NumPy array to use instead of the config's
+            dataset or path.
+        runs_dir: Folder under which `<name>/<timestamp>/` is created.
+        overrides: `key=value` overrides, when `config` is a path.
+        verbose: Progress display: `auto` (a bar in a terminal, a line per
+            epoch otherwise), 0, 1 or 2.
+        command: The command line that started the run, for the manifest.
+
+    Returns:
+        The finished `Run`, with its model, preprocessing and test metrics.
+
+    Raises:
+        ConfigError, DataError: Bad config or data, before any file is written.
+    """
+    if not isinstance(config, ExperimentConfig):
+        config = load_config(config, overrides)
+    if config.data is None and frame is None:
+        raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
+    run_dir = _new_run_dir(Path(runs_dir), config.run_name)
+    return _fit(config, run_dir, frame=frame, resume_state=None, verbose=verbose, command=command)
+
+
+def resume(run_dir: str | Path, *, frame=None, verbose: int | str = "auto", command=None) -> Run:
+    """Continue an interrupted run from its last completed epoch, optimizer state included.
+
+    Raises:
+        RunError: The folder is not a run, has already finished, or has no
+            completed epoch to continue from.
+    """
+    run_dir = Path(run_dir)
+    config_file = run_dir / "config.yaml"
+    if not config_file.exists():
+        raise RunError(f"'{run_dir}' is not a seqkit run directory (it has no config.yaml)")
+    if (run_dir / MANIFEST).exists():
+        raise RunError(f"run '{run_dir}' has already finished; start a new one with `seqkit train {config_file}`")
+    state = read_state(run_dir / "checkpoints")
+    config = load_config(config_file)
+    remove_partial_files(run_dir)
+    remove_partial_files(run_dir / "checkpoints")
+    return _fit(config, run_dir, frame=frame, resume_state=state, verbose=verbose, command=command)
+
+
+def _new_run_dir(runs_dir: Path, name: str) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = runs_dir / name / stamp
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{stamp}-{n}")
+    path.mkdir(parents=True)
+    return path
+
+
+def _resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
+    """The config as the run used it, with a data file copied next to it when small."""
+    data = config.model_dump(mode="json")
+    data["name"] = config.run_name
+    path = config.data.path if config.data is not None else None
+    if path is not None:
+        source = (config.base_dir / path).resolve()
+        if source.parent != run_dir.resolve() / "data" and source.stat().st_size <= COPY_DATA_LIMIT:
+            (run_dir / "data").mkdir(exist_ok=True)
+            shutil.copyfile(source, run_dir / "data" / source.name)
+            data["data"]["path"] = f"data/{source.name}"
+    return data
+
+
+def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command) -> Run:
+    from seqkit.data import prepare
+
+    runtime = configure_runtime(config.train)
+    try:
+        prepared = prepare(config.data, frame=frame, base_dir=config.base_dir)
+        shape = prepared.spec
+        spec = SequenceSpec(
+            lookback=shape.lookback,
+            n_features=shape.n_features,
+            horizon=shape.horizon,
+            n_targets=shape.n_targets,
+            batch_size=config.train.effective_batch_size if config.model.stateful else None,
+        )
+        model = build_model(config.model, spec, optimizer=config.train.optimizer, name=config.run_name)
+    except Exception:
+        if resume_state is None and not any(run_dir.iterdir()):
+            run_dir.rmdir()  # nothing was written: leave no empty run behind
+        raise
+
+    if resume_state is None:
+        atomic_write_text(
+            run_dir / "config.yaml", yaml.safe_dump(_resolved_config(config, run_dir), sort_keys=False)
+        )
+        atomic_write_json(run_dir / PREPROCESSING, prepared.transform.to_json())
+    say = _printer(verbose)
+    say(f"run: {run_dir}")
+    say(f"device: {runtime.description}")
+    for line in cudnn_report(config.model):
+        say(f"  {line}")
+    say(
+        f"data: {len(prepared.train)} training windows, "
+        f"{len(prepared.val) if prepared.val is not None else 0} validation, "
+        f"{len(prepared.test) if prepared.test is not None else 0} test "
+        f"(lookback {spec.lookback}, horizon {spec.horizon}, {spec.n_features} features, {spec.n_targets} targets)"
+    )
+
+    has_val = prepared.val is not None and len(prepared.val) > 0
+    monitor = "val_loss" if has_val else "loss"
+    checkpoints = run_dir / "checkpoints"
+    initial_epoch, history, best, stopping_state = 0, None, None, None
+    if resume_state is not None:
+        model.optimizer.build(model.trainable_variables)
+        model.load_weights(checkpoints / resume_state["weights"])
+        initial_epoch = int(resume_state["epochs_done"])
+        history, best, stopping_state = resume_state["history"], resume_state["best"], resume_state["early_stopping"]
+        say(f"resuming after epoch {initial_epoch} of {config.train.epochs}")
+
+    checkpoint = RunCheckpoint(
+        checkpoints,
+        monitor=monitor,
+        history_csv=run_dir / "history.csv",
+        history=history,
+        best=best,
+        min_delta=config.train.early_stopping.min_delta if config.train.early_stopping else 0.0,
+    )
+    callbacks: list[keras.callbacks.Callback] = []
+    if config.train.early_stopping is not None:
+        stopping = ResumableEarlyStopping(
+            monitor=monitor,
+            patience=config.train.early_stopping.patience,
+            min_delta=config.train.early_stopping.min_delta,
+            resume=stopping_state,
+        )
+        checkpoint.early_stopping = stopping
+        callbacks.append(stopping)
+    if config.train.reduce_lr_on_plateau is not None:
+        plateau = config.train.reduce_lr_on_plateau
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor, factor=plateau.factor, patience=plateau.patience, min_lr=plateau.min_lr
+            )
+        )
+    if config.model.stateful:
+        callbacks.append(ResetStatesEachEpoch())
+    if runtime.backend == "tensorflow":
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
+    callbacks.append(checkpoint)  # last: sees the early-stopping counter of this epoch
+
+    batch_size = config.train.effective_batch_size
+    stateful = config.model.stateful
+    train_data = prepared.train.dataset(
+        batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful
+    )
+    val_data = prepared.val.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful) if has_val else None
+    if initial_epoch < config.train.epochs:
+        try:
+            model.fit(
+                train_data,
+                validation_data=val_data,
+                epochs=config.train.epochs,
+                initial_epoch=initial_epoch,
+                callbacks=callbacks,
+                verbose=_keras_verbose(verbose),
+            )
+        finally:
+            if runtime.mixed_precision:
+                keras.mixed_precision.set_global_policy("float32")
+
+    if (checkpoints / BEST_WEIGHTS).exists():
+        model.load_weights(checkpoints / BEST_WEIGHTS)
+        say(f"best epoch: {checkpoint.best['epoch']} ({monitor} {checkpoint.best['value']:.5g})")
+
+    metrics = evaluate_prepared(model, prepared, config)
+    run = Run(run_dir, config=config, model=model, transform=prepared.transform, metrics=metrics, prepared=prepared)
+    write_run_outputs(
+        run,
+        history=checkpoint.history,
+        runtime=runtime,
+        data_sha256=prepared.fingerprint if hasattr(prepared, "fingerprint") else _fingerprint(prepared),
+        command=command if command is not None else " ".join(sys.argv),
+    )
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    if metrics.get("report"):
+        say(metrics["report"])
+    say(f"saved: {run_dir}")
+    return run
+
+
+def _fingerprint(prepared) -> str:
+    from seqkit.training.run_files import sha256_array
+
+    return sha256_array(np.ascontiguousarray(prepared.targets_original))
+
+
+def _keras_verbose(verbose: int | str) -> int | str:
+    if verbose == "auto":
+        return 1 if sys.stdout.isatty() else 2
+    return verbose
+
+
+def _printer(verbose: int | str):
+    quiet = verbose == 0
+
+    def say(message: str) -> None:
+        if not quiet:
+            print(message, flush=True)
+
+    return say
