@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -97,7 +97,7 @@ class RandomSplit(Section):
         return self
 
 
-SplitConfig = Annotated[Union[FractionSplit, StepsSplit, DateSplit, RandomSplit], Field(discriminator="type")]
+SplitConfig = Annotated[FractionSplit | StepsSplit | DateSplit | RandomSplit, Field(discriminator="type")]
 
 # ----------------------------------------------------------------------------- transforms
 
@@ -128,7 +128,7 @@ class SeasonalDiffStep(Section):
     period: int | None = Field(default=None, gt=0)
 
 
-StepConfig = Annotated[Union[LogStep, Log1pStep, DiffStep, SeasonalDiffStep], Field(discriminator="type")]
+StepConfig = Annotated[LogStep | Log1pStep | DiffStep | SeasonalDiffStep, Field(discriminator="type")]
 
 
 def _step_shorthand(value: object) -> object:

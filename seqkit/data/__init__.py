@@ -1,0 +1,29 @@
+"""Data preparation: sources, shipped datasets, leakage-safe splits, transforms and zero-copy windows.
+
+Public API:
+    prepare(config, *, frame=None, base_dir=None) -> PreparedData
+    describe_spec(config, base_dir=None) -> SeriesSpec
+    list_datasets() -> list[DatasetInfo]
+    load_text(name) -> str
+"""
+
+from seqkit.data.datasets import DatasetInfo, list_datasets, load_dataset, load_text
+from seqkit.data.pipeline import PreparedData, SeriesSpec, describe_spec, prepare
+from seqkit.data.sources import DataWarning
+from seqkit.data.transforms import ForecastContext, Transform
+from seqkit.data.windows import WindowSet
+
+__all__ = [
+    "DataWarning",
+    "DatasetInfo",
+    "ForecastContext",
+    "PreparedData",
+    "SeriesSpec",
+    "Transform",
+    "WindowSet",
+    "describe_spec",
+    "list_datasets",
+    "load_dataset",
+    "load_text",
+    "prepare",
+]
