@@ -206,6 +206,14 @@ def _parse_time(frame: pd.DataFrame, name: str, time_format: str | None, origin:
     return pd.DatetimeIndex(times)
 
 
+def _infer_freq(index: pd.DatetimeIndex) -> str | None:
+    """`pd.infer_freq` as a string across pandas versions (newer ones may return an offset)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="A future version of pandas will return a BaseOffset")
+        frequency = pd.infer_freq(index)
+    return frequency if frequency is None or isinstance(frequency, str) else frequency.freqstr
+
+
 def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame | None = None) -> str | None:
     """Check timestamps are strictly increasing; warn about gaps.
 
@@ -236,11 +244,17 @@ def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame |
         )
     if len(index) < 3:
         return None
-    frequency = pd.infer_freq(index)
+    frequency = _infer_freq(index)
     if frequency is not None:
         return frequency
     # Gaps hide the frequency: infer it from the first rows, then list what is missing from that grid.
-    head = next((pd.infer_freq(index[:k]) for k in (50, 20, 10, 5, 3) if len(index) >= k), None)
+    guesses = (
+        _infer_freq(index[begin : begin + k])
+        for k in (50, 10, 3)
+        if len(index) >= k
+        for begin in (0, len(index) - k)
+    )
+    head = next((guess for guess in guesses if guess is not None), None)
     if head is None:
         warnings.warn(
             f"{origin.capitalize()}: the time column is not on a regular grid; forecast timestamps will "
