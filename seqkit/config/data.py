@@ -1,33 +1,306 @@
-"""The `data:` section: where the series comes from and how it is windowed."""
+"""The `data:` section: where the series comes from, how it is split, transformed and windowed."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import datetime as _dt
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
 
 from seqkit.config.base import Section
 
+# ----------------------------------------------------------------------------- splits
+
+
+class FractionSplit(Section):
+    """Chronological split by fraction of the rows: train first, then validation, then test.
+
+    Attributes:
+        val: Fraction of rows whose targets form the validation split.
+        test: Fraction of rows (the most recent) whose targets form the test split.
+        embargo: Rows left out at the end of train (and of validation) so no
+            target of an earlier split sits right next to a later one.
+        context: `history`: a validation/test window may take its inputs from
+            earlier rows (only its targets must lie inside the split);
+            `split`: inputs and targets must both lie inside the split.
+    """
+
+    type: Literal["fraction"] = "fraction"
+    val: float = Field(default=0.1, ge=0.0, lt=1.0)
+    test: float = Field(default=0.1, ge=0.0, lt=1.0)
+    embargo: int = Field(default=0, ge=0)
+    context: Literal["history", "split"] = "history"
+
+    @model_validator(mode="after")
+    def _fractions_leave_training_rows(self) -> FractionSplit:
+        if self.val + self.test >= 1.0:
+            raise ValueError(
+                f"`split.val` ({self.val}) plus `split.test` ({self.test}) must be below 1 "
+                "so rows remain for training. Lower one of them."
+            )
+        return self
+
+
+class StepsSplit(Section):
+    """Chronological split by row counts: the last `test` rows are test, the `val` rows before them validation.
+
+    Attributes: as `FractionSplit`, with `val` and `test` counted in rows (time steps).
+    """
+
+    type: Literal["steps"] = "steps"
+    val: int = Field(default=0, ge=0)
+    test: int = Field(default=0, ge=0)
+    embargo: int = Field(default=0, ge=0)
+    context: Literal["history", "split"] = "history"
+
+
+class DateSplit(Section):
+    """Chronological split by date: validation targets start at `val_start`, test targets at `test_start`.
+
+    Needs a time column. Either date may be omitted (no validation / no test split).
+    """
+
+    type: Literal["date"] = "date"
+    val_start: _dt.datetime | None = None
+    test_start: _dt.datetime | None = None
+    embargo: int = Field(default=0, ge=0)
+    context: Literal["history", "split"] = "history"
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> DateSplit:
+        if self.val_start and self.test_start and self.val_start >= self.test_start:
+            raise ValueError(
+                f"`split.val_start` ({self.val_start}) must be before `split.test_start` "
+                f"({self.test_start}). Swap them or drop one."
+            )
+        return self
+
+
+class RandomSplit(Section):
+    """Random assignment of windows to train/validation/test (leaks; needs `allow_random_split: true`).
+
+    The scaler is fitted on the whole series, since no chronological training part exists.
+    """
+
+    type: Literal["random"] = "random"
+    val: float = Field(default=0.1, ge=0.0, lt=1.0)
+    test: float = Field(default=0.1, ge=0.0, lt=1.0)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _fractions_leave_training_windows(self) -> RandomSplit:
+        if self.val + self.test >= 1.0:
+            raise ValueError(
+                f"`split.val` ({self.val}) plus `split.test` ({self.test}) must be below 1. Lower one of them."
+            )
+        return self
+
+
+SplitConfig = Annotated[FractionSplit | StepsSplit | DateSplit | RandomSplit, Field(discriminator="type")]
+
+# ----------------------------------------------------------------------------- transforms
+
+
+class LogStep(Section):
+    """Natural logarithm; every value must be positive."""
+
+    type: Literal["log"] = "log"
+
+
+class Log1pStep(Section):
+    """`log(1 + x)`; every value must be above -1 (suits counts and rainfall with zeros)."""
+
+    type: Literal["log1p"] = "log1p"
+
+
+class DiffStep(Section):
+    """First differencing `x[t] - x[t - lag]`; the first `lag` rows cannot be used as window starts."""
+
+    type: Literal["diff"] = "diff"
+    lag: int = Field(default=1, gt=0)
+
+
+class SeasonalDiffStep(Section):
+    """Seasonal differencing `x[t] - x[t - period]`; `period` defaults to `data.period`."""
+
+    type: Literal["seasonal_diff"] = "seasonal_diff"
+    period: int | None = Field(default=None, gt=0)
+
+
+StepConfig = Annotated[LogStep | Log1pStep | DiffStep | SeasonalDiffStep, Field(discriminator="type")]
+
+
+def _step_shorthand(value: object) -> object:
+    """Accept `log` for `{type: log}` in YAML step lists."""
+    if isinstance(value, list):
+        return [{"type": item} if isinstance(item, str) else item for item in value]
+    return value
+
+
+class ColumnTransformConfig(Section):
+    """Transforms of one column, applied in order, then a scaler fitted on the training rows only.
+
+    Attributes:
+        steps: `log`, `log1p`, `diff`, `seasonal_diff` (strings or `{type: ...}` mappings).
+        scaler: `standard` (zero mean, unit variance), `minmax` (to [0, 1]) or `none`.
+    """
+
+    steps: list[StepConfig] = Field(default_factory=list)
+    scaler: Literal["standard", "minmax", "none"] = "standard"
+
+    _steps_shorthand = field_validator("steps", mode="before")(_step_shorthand)
+
+
+class TransformConfig(ColumnTransformConfig):
+    """Default column transform for every column, with per-column overrides in `columns`."""
+
+    columns: dict[str, ColumnTransformConfig] = Field(default_factory=dict)
+
+    def for_column(self, name: str) -> ColumnTransformConfig:
+        """The transform of column `name`: its override, else the default."""
+        if name in self.columns:
+            return self.columns[name]
+        return ColumnTransformConfig(steps=self.steps, scaler=self.scaler)
+
+
+class WindowNormConfig(Section):
+    """Per-window normalisation applied after scaling (NeuralForecast's window scalers, RevIN).
+
+    Each input window, and the targets forecast from it, are shifted (`subtract`) or
+    divided (`divide`) by the window's `last` input value or its input `mean`, per column.
+    `divide` suits positive series with `scaler: none`; a reference of (almost) zero is
+    replaced by 1 so the transform stays invertible.
+    """
+
+    type: Literal["none", "last", "mean"] = "none"
+    mode: Literal["subtract", "divide"] = "subtract"
+
+
+class SyntheticConfig(Section):
+    """Options of the `synthetic` dataset: sine waves plus noise and a linear trend.
+
+    Series `k` is `amplitude * sin(2 pi t / period_k + phase_k) + trend * t + noise * N(0, 1)`,
+    with `period_k = period * (1 + k / n_series)` and random phases.
+    """
+
+    length: int = Field(default=1000, gt=0)
+    n_series: int = Field(default=1, gt=0)
+    seed: int = 0
+    period: float = Field(default=50.0, gt=0)
+    amplitude: float = 1.0
+    trend: float = 0.0
+    noise: float = Field(default=0.1, ge=0.0)
+
+
+# ----------------------------------------------------------------------------- the section
+
+
+def _is_unsafe_path(path: str) -> bool:
+    for pure in (PurePosixPath(path), PureWindowsPath(path)):
+        if pure.is_absolute() or pure.anchor or ".." in pure.parts:
+            return True
+    return False
+
 
 class DataConfig(Section):
-    """Source and windowing of the data a model is trained on.
+    """Source, checks, split, transforms and windowing of the data a model is trained on.
 
     Attributes:
         dataset: Name of a dataset shipped inside seqkit (see `seqkit datasets`).
-        path: A CSV or Parquet file, relative to the config file's folder.
+        path: A CSV or Parquet file, relative to the config file's folder (no
+            absolute paths, no `..`); pass a DataFrame from Python for other places.
         time_column: Column parsed as datetime and used for timestamps.
-        features: Input columns; default: every numeric column.
+        time_format: `strftime` format of the time column (e.g. `%Y` for years).
+        features: Input columns; default: every numeric column but the time column.
         targets: Columns to forecast; default: the features.
         lookback: Time steps in each input window.
         horizon: Time steps forecast from each window.
         stride: Steps between the starts of consecutive windows.
         gap: Steps between the last input step and the first target step.
+        period: Seasonal period in steps (e.g. 12 for monthly data), used by
+            `seasonal_diff` and by seasonal baselines.
+        missing: `error` (default), `interpolate` (linear), `ffill` or `drop` for
+            NaN / empty cells. Infinite and non-numeric cells are always errors.
+        split: How rows are divided into train/validation/test (`type`: fraction,
+            steps, date, random).
+        allow_random_split: Must be true for `split.type: random`.
+        transform: Column transforms and scaler, with per-column overrides.
+        window_norm: Per-window normalisation.
+        synthetic: Options of the `synthetic` dataset.
     """
 
     dataset: str | None = None
     path: str | None = None
     time_column: str | None = None
+    time_format: str | None = None
     features: list[str] | None = None
     targets: list[str] | None = None
     lookback: int = Field(gt=0)
     horizon: int = Field(default=1, gt=0)
     stride: int = Field(default=1, gt=0)
     gap: int = Field(default=0, ge=0)
+    period: int | None = Field(default=None, gt=1)
+    missing: Literal["error", "interpolate", "ffill", "drop"] = "error"
+    split: SplitConfig = Field(default_factory=FractionSplit)
+    allow_random_split: bool = False
+    transform: TransformConfig = Field(default_factory=TransformConfig)
+    window_norm: WindowNormConfig = Field(default_factory=WindowNormConfig)
+    synthetic: SyntheticConfig | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path_stays_in_config_folder(cls, value: str | None) -> str | None:
+        if value is not None and _is_unsafe_path(value):
+            raise ValueError(
+                f"`path` must be relative to the config file's folder and stay inside it; received "
+                f"{value!r}. Move the file next to the config, or pass a DataFrame from Python."
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> DataConfig:
+        if self.dataset is not None and self.path is not None:
+            raise ValueError(
+                f"Give either `dataset` ({self.dataset!r}) or `path` ({self.path!r}), not both."
+            )
+        if self.synthetic is not None and self.dataset != "synthetic":
+            raise ValueError(
+                f"`synthetic` options need `dataset: synthetic`; received dataset {self.dataset!r}."
+            )
+        if isinstance(self.split, RandomSplit) and not self.allow_random_split:
+            raise ValueError(
+                "`split.type: random` assigns forecasting windows to train/validation/test at random. "
+                "Neighbouring windows overlap, so the test targets also appear inside training windows "
+                "(and the scaler sees the test period): test data leaks into training and the scores are "
+                "optimistic. Use `split.type: fraction`, `steps` or `date` (chronological), or set "
+                "`allow_random_split: true` if you accept the leakage."
+            )
+        for name in [None, *self.transform.columns]:
+            column = self.transform if name is None else self.transform.columns[name]
+            where = "`transform.steps`" if name is None else f"`transform.columns.{name}.steps`"
+            has_diff = False
+            for step in column.steps:
+                if isinstance(step, SeasonalDiffStep) and step.period is None and self.period is None:
+                    raise ValueError(
+                        f"{where} has `seasonal_diff` without a period. Set `data.period` (e.g. 12 for "
+                        "monthly data) or the step's own `period`."
+                    )
+                has_diff = has_diff or isinstance(step, (DiffStep, SeasonalDiffStep))
+            if has_diff and self.gap > 0:
+                raise ValueError(
+                    f"{where} differences the series, but `gap` is {self.gap}: undoing differences needs "
+                    "the values inside the gap, which are unknown when forecasting. Set `gap: 0` or "
+                    "drop the differencing step."
+                )
+        if self.features is not None and len(set(self.features)) != len(self.features):
+            raise ValueError(f"`features` lists a column twice: {self.features}. List each column once.")
+        if self.targets is not None and len(set(self.targets)) != len(self.targets):
+            raise ValueError(f"`targets` lists a column twice: {self.targets}. List each column once.")
+        return self
+
+    def seasonal_period(self, step: SeasonalDiffStep) -> int:
+        """Period of a `seasonal_diff` step: its own, else `data.period`."""
+        period = step.period if step.period is not None else self.period
+        assert period is not None  # the validator guarantees it
+        return period

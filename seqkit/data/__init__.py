@@ -1,12 +1,29 @@
-"""Data preparation (interim: shapes from the config alone, until the data pipeline lands)."""
+"""Data preparation: sources, shipped datasets, leakage-safe splits, transforms and zero-copy windows.
 
-from __future__ import annotations
+Public API:
+    prepare(config, *, frame=None, base_dir=None) -> PreparedData
+    describe_spec(config, base_dir=None) -> SeriesSpec
+    list_datasets() -> list[DatasetInfo]
+    load_text(name) -> str
+"""
 
-from types import SimpleNamespace
+from seqkit.data.datasets import DatasetInfo, list_datasets, load_dataset, load_text
+from seqkit.data.pipeline import PreparedData, SeriesSpec, describe_spec, prepare
+from seqkit.data.sources import DataWarning
+from seqkit.data.transforms import ForecastContext, Transform
+from seqkit.data.windows import WindowSet
 
-
-def describe_spec(config, base_dir=None):
-    """Shapes from the config's declared columns (interim)."""
-    n_features = len(config.features) if config.features else 1
-    n_targets = len(config.targets) if config.targets else n_features
-    return SimpleNamespace(lookback=config.lookback, n_features=n_features, horizon=config.horizon, n_targets=n_targets)
+__all__ = [
+    "DataWarning",
+    "DatasetInfo",
+    "ForecastContext",
+    "PreparedData",
+    "SeriesSpec",
+    "Transform",
+    "WindowSet",
+    "describe_spec",
+    "list_datasets",
+    "load_dataset",
+    "load_text",
+    "prepare",
+]

@@ -1,0 +1,461 @@
+"""Read a series from CSV, Parquet, a DataFrame, a NumPy array or a shipped dataset, and check it.
+
+The result is a `Table`: one numeric array `(n_time, n_columns)` with the feature
+columns first and any target-only columns after them, plus the parsed time index.
+Every check that can fail names the source, the row and the column, so nothing
+malformed reaches Keras.
+
+Row numbers in messages count data rows from 1 (a CSV's header is not a row), so
+"row 1234" of a CSV is line 1235 of the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from seqkit.config.data import DataConfig
+from seqkit.data.datasets.registry import DatasetInfo, dataset_info, load_dataset
+from seqkit.errors import DataError
+
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+# Rows checked per pass when scanning a large array for NaN/inf, to keep the boolean mask small.
+_CHECK_CHUNK_ROWS = 1 << 20
+
+
+class DataWarning(UserWarning):
+    """The data are usable but something about them deserves attention (gaps in the time column)."""
+
+
+@dataclasses.dataclass
+class Table:
+    """A checked numeric series.
+
+    Attributes:
+        values: `(n_time, n_columns)` float array; columns are `features` then the
+            targets that are not features. Float32 input is kept as is (no copy).
+        columns: Names of the columns of `values`.
+        features: Input column names.
+        targets: Target column names.
+        time_index: Parsed timestamps, or None.
+        frequency: pandas frequency string of the time steps, or None.
+        origin: Where the data came from, for messages ("file 'x.csv'", "DataFrame").
+        period: Seasonal period suggested by a shipped dataset, or None.
+        time_column: Name of the parsed time column, or None.
+        time_format: Its `strftime` format, or None.
+    """
+
+    values: np.ndarray
+    columns: list[str]
+    features: list[str]
+    targets: list[str]
+    time_index: pd.DatetimeIndex | None
+    frequency: str | None
+    origin: str
+    period: int | None = None
+    time_column: str | None = None
+    time_format: str | None = None
+
+
+def resolve_path(path: str, base_dir: Path | None) -> Path:
+    """The file a config's `path` names: relative to the config file's folder, never outside it.
+
+    Raises:
+        DataError: the path is absolute, escapes `base_dir`, or the file is missing.
+    """
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    resolved = (base / path).resolve()
+    if Path(path).is_absolute() or not resolved.is_relative_to(base.resolve()):
+        raise DataError(
+            f"`data.path` must stay inside the config file's folder ({base}); received {path!r}. "
+            "Move the file there, or pass a DataFrame from Python."
+        )
+    if not resolved.is_file():
+        raise DataError(f"`data.path` {path!r} does not exist (looked for {resolved}). Check the name and folder.")
+    return resolved
+
+
+def _read_file(file: Path) -> pd.DataFrame:
+    suffix = file.suffix.lower()
+    try:
+        if suffix in _PARQUET_SUFFIXES:
+            return pd.read_parquet(file)
+        if suffix in _CSV_SUFFIXES:
+            return pd.read_csv(file, sep="\t" if suffix == ".tsv" else ",")
+    except pd.errors.EmptyDataError as error:
+        raise DataError(f"File '{file.name}' is empty. Give a file with a header row and data rows.") from error
+    except (ValueError, OSError, pd.errors.ParserError) as error:
+        raise DataError(f"File '{file.name}' could not be read: {error}. Check that it is valid.") from error
+    raise DataError(
+        f"`data.path` {file.name!r} has suffix {suffix!r}; seqkit reads .csv, .tsv, .txt (comma separated) "
+        "and .parquet files. Convert the file or pass a DataFrame from Python."
+    )
+
+
+def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[str], list[str], str | None, str]:
+    """Column names of the source without loading it all (used to resolve a spec cheaply).
+
+    Returns:
+        (all column names, numeric columns a default `features` would take, time column, origin).
+        Files are sniffed from their first 100 rows.
+    """
+    if config.dataset is not None:
+        info = dataset_info(config.dataset)
+        if config.dataset == "synthetic":
+            n_series = config.synthetic.n_series if config.synthetic else 1
+            names = [f"series_{k}" for k in range(n_series)]
+            return names, names, None, "dataset 'synthetic'"
+        return [info.time_column, *info.columns], list(info.columns), info.time_column, f"dataset {info.name!r}"
+    if config.path is None:
+        raise DataError(_NO_SOURCE)
+    file = resolve_path(config.path, base_dir)
+    origin = f"file '{file.name}'"
+    if file.suffix.lower() in _PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        parquet = pq.ParquetFile(file)
+        head = next(parquet.iter_batches(batch_size=100)).to_pandas() if parquet.metadata.num_rows else None
+        names = list(parquet.schema_arrow.names)
+    else:
+        try:
+            head = pd.read_csv(file, nrows=100, sep="\t" if file.suffix.lower() == ".tsv" else ",")
+        except pd.errors.EmptyDataError as error:
+            raise DataError(f"File '{file.name}' is empty. Give a file with a header row and data rows.") from error
+        names = [str(name) for name in head.columns]
+    if head is None or head.empty:
+        raise DataError(f"{origin.capitalize()} has no rows. Give a table with data rows.")
+    head = head.rename(columns=str)
+    exclude = {config.time_column} if config.time_column else set()
+    return names, _numeric_columns(head, exclude), config.time_column, origin
+
+
+_NO_SOURCE = (
+    "No data source: set `data.dataset` (a shipped dataset, see `seqkit datasets`) or `data.path` "
+    "(a CSV or Parquet file), or pass `frame=` from Python."
+)
+
+
+def _row_label(origin: str, position: int, frame: pd.DataFrame | None) -> str:
+    """'row 1234 (line 1235 of the file)' for files, with the index label for DataFrames."""
+    row = position + 1
+    if origin.startswith("file"):
+        return f"row {row} (line {row + 1} of the file, counting the header)"
+    if frame is not None and not isinstance(frame.index, pd.RangeIndex):
+        return f"row {row} (position {position}, index label {frame.index[position]!r})"
+    return f"row {row} (position {position})"
+
+
+def _numeric_columns(frame: pd.DataFrame, exclude: set[str]) -> list[str]:
+    """Columns where at least half of the non-empty cells are numbers (so one typo still gets reported)."""
+    names = []
+    for name in frame.columns:
+        if name in exclude:
+            continue
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column):
+            continue
+        if pd.api.types.is_numeric_dtype(column):
+            names.append(name)
+            continue
+        filled = column.dropna()
+        if len(filled) and pd.to_numeric(filled, errors="coerce").notna().mean() >= 0.5:
+            names.append(name)
+    return names
+
+
+def _as_numeric(frame: pd.DataFrame, name: str, origin: str) -> pd.Series:
+    column = frame[name]
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return column
+    text = column.astype("string").str.strip()
+    numbers = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
+    bad = numbers.isna() & text.notna() & (text != "")
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{origin.capitalize()}: column {name!r} must hold numbers, but {_row_label(origin, position, frame)} "
+            f"holds {column.iloc[position]!r} ({int(bad.sum())} non-numeric cell(s) in the column). "
+            "Fix or remove the cell, or leave it empty and set `data.missing`."
+        )
+    return numbers.astype("float64")
+
+
+def _parse_time(frame: pd.DataFrame, name: str, time_format: str | None, origin: str) -> pd.DatetimeIndex:
+    column = frame[name]
+    if time_format is None and pd.api.types.is_numeric_dtype(column):
+        raise DataError(
+            f"{origin.capitalize()}: time column {name!r} holds numbers ({column.iloc[0]!r}, ...), which "
+            "pandas would read as nanoseconds. Set `data.time_format` (e.g. '%Y' for years)."
+        )
+    source = column.astype(str) if time_format is not None else column
+    times = pd.to_datetime(source, format=time_format, errors="coerce")
+    bad = times.isna().to_numpy()
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{origin.capitalize()}: time column {name!r} could not be read as a date at "
+            f"{_row_label(origin, position, frame)}: {column.iloc[position]!r}"
+            + (f" (format {time_format!r})" if time_format else "")
+            + ". Fix the cell, or set `data.time_format`."
+        )
+    return pd.DatetimeIndex(times)
+
+
+def _infer_freq(index: pd.DatetimeIndex) -> str | None:
+    """`pd.infer_freq` as a string across pandas versions (newer ones may return an offset)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="A future version of pandas will return a BaseOffset")
+        frequency = pd.infer_freq(index)
+    return frequency if frequency is None or isinstance(frequency, str) else frequency.freqstr
+
+
+def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame | None = None) -> str | None:
+    """Check timestamps are strictly increasing; warn about gaps.
+
+    Returns:
+        The pandas frequency string of the regular grid the timestamps lie on, or None.
+
+    Raises:
+        DataError: a duplicate timestamp, or one earlier than the row before it.
+    """
+    if index.tz is not None:
+        index = index.tz_convert(None)
+    steps = np.diff(index.asi8)
+    duplicates = np.flatnonzero(steps == 0)
+    if duplicates.size:
+        position = int(duplicates[0]) + 1
+        raise DataError(
+            f"{origin.capitalize()}: the time column has {duplicates.size} duplicate timestamp(s); the first, "
+            f"{index[position]}, is at {_row_label(origin, position, frame)} and the row before it. "
+            "Aggregate or remove duplicates so each time step appears once."
+        )
+    backwards = np.flatnonzero(steps < 0)
+    if backwards.size:
+        position = int(backwards[0]) + 1
+        raise DataError(
+            f"{origin.capitalize()}: the time column must increase, but {_row_label(origin, position, frame)} "
+            f"({index[position]}) is earlier than the row before it ({index[position - 1]}). "
+            "Sort the data by time."
+        )
+    if len(index) < 3:
+        return None
+    frequency = _infer_freq(index)
+    if frequency is not None:
+        return frequency
+    # Gaps hide the frequency: infer it from the first rows, then list what is missing from that grid.
+    guesses = (
+        _infer_freq(index[begin : begin + k])
+        for k in (50, 10, 3)
+        if len(index) >= k
+        for begin in (0, len(index) - k)
+    )
+    head = next((guess for guess in guesses if guess is not None), None)
+    if head is None:
+        warnings.warn(
+            f"{origin.capitalize()}: the time column is not on a regular grid; forecast timestamps will "
+            "not be available.",
+            DataWarning,
+            stacklevel=3,
+        )
+        return None
+    grid = pd.date_range(index[0], index[-1], freq=head)
+    missing = grid.difference(index)
+    if len(missing):
+        warnings.warn(
+            f"{origin.capitalize()}: the time column has {len(missing)} gap(s) in its {head!r} grid; the first "
+            f"missing timestamp is {missing[0]}. Windows span the gaps as if the rows were adjacent; fill the "
+            "rows if that matters.",
+            DataWarning,
+            stacklevel=3,
+        )
+    return head
+
+
+def _check_finite_array(values: np.ndarray, columns: list[str], origin: str) -> None:
+    for begin in range(0, len(values), _CHECK_CHUNK_ROWS):
+        chunk = values[begin : begin + _CHECK_CHUNK_ROWS]
+        finite = np.isfinite(chunk)
+        if not finite.all():
+            row, col = np.argwhere(~finite)[0]
+            position = begin + int(row)
+            value = chunk[row, col]
+            kind = "NaN" if np.isnan(value) else "an infinite value"
+            raise DataError(
+                f"{origin.capitalize()}: {_row_label(origin, position, None)}, column {columns[col]!r} holds "
+                f"{kind}. Remove or fix it (or set `data.missing` for NaN)."
+            )
+
+
+def _apply_missing(
+    data: pd.DataFrame, policy: str, origin: str, source: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Apply the `missing` policy; returns the table and, for `drop`, the kept row positions."""
+    values = data.to_numpy(dtype=np.float64)
+    infinite = np.isinf(values)
+    if infinite.any():
+        row, col = np.argwhere(infinite)[0]
+        raise DataError(
+            f"{origin.capitalize()}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} holds "
+            f"{values[row, col]}. Infinite values are never filled; fix the cell."
+        )
+    missing = np.isnan(values)
+    if not missing.any():
+        return data, None
+    if policy == "error":
+        row, col = np.argwhere(missing)[0]
+        raise DataError(
+            f"{origin.capitalize()}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
+            f"empty or NaN ({int(missing.sum())} missing cell(s) in the selected columns). Fix the data, or set "
+            "`data.missing` to 'interpolate', 'ffill' or 'drop'."
+        )
+    if policy == "drop":
+        keep = ~missing.any(axis=1)
+        return data[keep], np.flatnonzero(keep)
+    if policy == "ffill":
+        filled = data.ffill()
+        left = filled.isna().to_numpy()
+        if left.any():
+            row, col = np.argwhere(left)[0]
+            raise DataError(
+                f"{origin.capitalize()}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
+                "missing and has no earlier value to carry forward. Use `data.missing: interpolate` or `drop`."
+            )
+        return filled, None
+    # Linear in row position; leading/trailing gaps take the nearest value.
+    return data.interpolate(method="linear", limit_direction="both"), None
+
+
+def resolve_columns(
+    available: list[str], numeric: list[str], config: DataConfig, origin: str
+) -> tuple[list[str], list[str]]:
+    features = list(config.features) if config.features is not None else list(numeric)
+    targets = list(config.targets) if config.targets is not None else list(features)
+    for role, names in (("features", features), ("targets", targets)):
+        unknown = [name for name in names if name not in available]
+        if unknown:
+            raise DataError(
+                f"`data.{role}` names column(s) {unknown} that {origin} does not have. "
+                f"Available columns: {available}."
+            )
+    if not features:
+        raise DataError(f"{origin.capitalize()} has no numeric column to use as a feature. Set `data.features`.")
+    return features, targets
+
+
+def read_source(
+    config: DataConfig, frame: pd.DataFrame | np.ndarray | None, base_dir: Path | None
+) -> tuple[pd.DataFrame | np.ndarray, str, DatasetInfo | None]:
+    """The raw source: a DataFrame (or the caller's array), a name for messages, and registry info."""
+    if frame is not None:
+        if isinstance(frame, pd.DataFrame):
+            return frame, "DataFrame", None
+        if isinstance(frame, (pd.Series,)):
+            return frame.to_frame(), "Series", None
+        array = np.asarray(frame)
+        if array.ndim not in (1, 2):
+            raise DataError(
+                f"`frame` as an array must be 1-D (n_time,) or 2-D (n_time, n_columns); received shape "
+                f"{array.shape}. Reshape it."
+            )
+        return array, "array", None
+    if config.dataset is not None:
+        info = dataset_info(config.dataset)
+        return load_dataset(config.dataset, config.synthetic), f"dataset {info.name!r}", info
+    if config.path is not None:
+        file = resolve_path(config.path, base_dir)
+        return _read_file(file), f"file '{file.name}'", None
+    raise DataError(_NO_SOURCE)
+
+
+def _table_from_array(array: np.ndarray, config: DataConfig) -> Table:
+    if array.dtype.kind not in "fiu":
+        raise DataError(f"`frame` array must hold numbers; received dtype {array.dtype}. Convert it first.")
+    values = array.reshape(len(array), -1)
+    if values.dtype not in (np.float32, np.float64):
+        values = values.astype(np.float64)
+    columns = [f"x{k}" for k in range(values.shape[1])]
+    if config.time_column is not None:
+        raise DataError(
+            f"`data.time_column` is {config.time_column!r} but `frame` is an array without column names. "
+            "Pass a DataFrame, or unset `time_column`."
+        )
+    features, targets = resolve_columns(columns, columns, config, "the array (columns x0, x1, ...)")
+    order = features + [name for name in targets if name not in features]
+    if len(values) == 0:
+        raise DataError("`frame` array is empty. Give at least one row.")
+    if order != columns:
+        values = values[:, [columns.index(name) for name in order]]
+    if config.missing != "error" and np.isnan(values).any():
+        data, _ = _apply_missing(pd.DataFrame(values, columns=order), config.missing, "array", None)
+        values = data.to_numpy(dtype=values.dtype)
+    _check_finite_array(values, order, "array")
+    return Table(np.ascontiguousarray(values), order, features, targets, None, None, "array")
+
+
+def load_table(
+    config: DataConfig, frame: pd.DataFrame | np.ndarray | None = None, base_dir: Path | None = None
+) -> Table:
+    """Read and check the source named by `config` (or `frame`), select features and targets.
+
+    Args:
+        config: The data section.
+        frame: A DataFrame or array from Python; replaces `dataset`/`path`.
+        base_dir: Folder that a relative `config.path` is resolved against.
+
+    Returns:
+        The checked `Table`.
+
+    Raises:
+        DataError: unreadable or empty source, unknown columns, non-numeric, NaN or
+            infinite cells (naming the row and column), bad or unsorted timestamps.
+    """
+    source, origin, info = read_source(config, frame, base_dir)
+    if isinstance(source, np.ndarray):
+        return _table_from_array(source, config)
+    if len(source) == 0:
+        raise DataError(f"{origin.capitalize()} has no rows. Give a table with data rows.")
+    source = source.rename(columns=str)
+    time_column = config.time_column or (info.time_column if info else None)
+    time_format = config.time_format or (info.time_format if info and time_column == info.time_column else None)
+    available = list(source.columns)
+    if time_column is not None and time_column not in available:
+        raise DataError(
+            f"`data.time_column` {time_column!r} is not a column of {origin}. Available columns: {available}."
+        )
+    exclude = {time_column} if time_column else set()
+    features, targets = resolve_columns(available, _numeric_columns(source, exclude), config, origin)
+    order = features + [name for name in targets if name not in features]
+    if time_column in order:
+        raise DataError(f"The time column {time_column!r} cannot also be a feature or target. Remove it there.")
+    data = pd.DataFrame({name: _as_numeric(source, name, origin) for name in order}, index=source.index)
+    if time_column is not None:
+        time_index = _parse_time(source, time_column, time_format, origin)
+    elif isinstance(source.index, pd.DatetimeIndex):
+        time_index = source.index
+    else:
+        time_index = None
+    data, kept = _apply_missing(data, config.missing, origin, source)
+    if kept is not None:
+        if len(kept) == 0:
+            raise DataError(f"{origin.capitalize()}: every row has a missing value, so `missing: drop` left none.")
+        if time_index is not None:
+            time_index = time_index[kept]
+    frequency = check_time_index(time_index, origin, source) if time_index is not None else None
+    values = np.ascontiguousarray(data.to_numpy(dtype=np.float64))
+    return Table(
+        values=values,
+        columns=order,
+        features=features,
+        targets=targets,
+        time_index=time_index,
+        frequency=frequency,
+        origin=origin,
+        period=info.period if info else None,
+        time_column=time_column,
+        time_format=time_format if time_column else None,
+    )

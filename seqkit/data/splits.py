@@ -1,0 +1,223 @@
+"""Chronological (or, if asked for, random) train/validation/test splits of forecasting windows.
+
+A chronological split cuts the rows at two boundaries `a <= b`:
+
+```
+rows:     0 ............ a-embargo | embargo | a ........ b-embargo | embargo | b ........ n
+targets:  train                    | (none)  | validation           | (none)  | test
+```
+
+A window belongs to the split that holds *all* its target rows, so no window's targets
+straddle a boundary. With `context: history` (default) a validation or test window may
+take its inputs from earlier rows (the past is known when forecasting), so the split
+needs only `horizon` rows; with `context: split` its inputs must lie inside the split
+too, so it needs `lookback + gap + horizon` rows. The scaler is fitted on the train
+rows `[0, a - embargo)` only.
+
+Window starts: training windows start at the first usable row and step by `stride`;
+validation and test windows are anchored so that the first one's first target is the
+split's first row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from seqkit.config import data as data_config
+from seqkit.errors import ConfigError, DataError
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitWindows:
+    """Window starts of one split: an arithmetic progression or an explicit array.
+
+    Attributes:
+        name: `train`, `val` or `test`.
+        target_rows: `(lo, hi)` rows its targets may occupy (None for random splits).
+        first_start, count: Window `k` starts at `first_start + k * stride`.
+        starts: Explicit start rows instead (random splits).
+    """
+
+    name: str
+    target_rows: tuple[int, int] | None
+    first_start: int = 0
+    count: int = 0
+    starts: np.ndarray | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitPlan:
+    """Where each split's windows are, and which rows the scaler may be fitted on."""
+
+    train: SplitWindows
+    val: SplitWindows | None
+    test: SplitWindows | None
+    fit_rows: slice
+
+
+def _boundaries(n: int, config: data_config.DataConfig, time_index: pd.DatetimeIndex | None) -> tuple[int, int]:
+    split = config.split
+    if isinstance(split, data_config.FractionSplit):
+        n_test, n_val = round(n * split.test), round(n * split.val)
+        return n - n_test - n_val, n - n_test
+    if isinstance(split, data_config.StepsSplit):
+        return n - split.test - split.val, n - split.test
+    assert isinstance(split, data_config.DateSplit)
+    if time_index is None:
+        raise ConfigError("`split.type: date` needs timestamps. Set `data.time_column` (or pass a DatetimeIndex).")
+    times = time_index.tz_convert(None) if time_index.tz is not None else time_index
+    b = n if split.test_start is None else int(times.searchsorted(pd.Timestamp(split.test_start)))
+    a = b if split.val_start is None else int(times.searchsorted(pd.Timestamp(split.val_start)))
+    return a, b
+
+
+def _windows(
+    name: str, lo: int, hi: int, config: data_config.DataConfig, first_valid: int, inputs_inside: bool, anchored: bool
+) -> SplitWindows:
+    """Windows whose targets lie in rows `[lo, hi)`."""
+    lead = config.lookback + config.gap
+    low = max(first_valid, lo if inputs_inside else lo - lead)
+    # Anchor on the split's first target row, then step forward to the first usable start.
+    anchor = lo - lead if anchored else low
+    first = anchor + max(0, -(-(low - anchor) // config.stride))
+    last = hi - config.horizon - lead
+    count = 0 if last < first else (last - first) // config.stride + 1
+    return SplitWindows(name=name, target_rows=(lo, hi), first_start=first, count=count)
+
+
+def _chronological(
+    n: int, config: data_config.DataConfig, time_index: pd.DatetimeIndex | None, first_valid: int
+) -> tuple[SplitPlan, dict[str, int]]:
+    split = config.split
+    a, b = _boundaries(n, config, time_index)
+    a, b = max(a, 0), max(b, 0)
+    embargo = split.embargo
+    inside = split.context == "split"
+    train_hi = a - (embargo if a < n else 0)
+    train = _windows("train", 0, max(train_hi, 0), config, first_valid, True, False)
+    val = None
+    if b > a:
+        val_hi = b - (embargo if b < n else 0)
+        val = _windows("val", a, max(val_hi, a), config, first_valid, inside, True)
+    test = _windows("test", b, n, config, first_valid, inside, True) if n > b else None
+    rows = {"train": max(train_hi, 0), "val": (val.target_rows[1] - a) if val else 0, "test": n - b}
+    return SplitPlan(train, val, test, slice(0, max(train_hi, 0))), rows
+
+
+def _minimum_length(config: data_config.DataConfig, first_valid: int, n: int) -> int | None:
+    """Smallest series length for which every requested split has a window (fraction/steps splits)."""
+    if not isinstance(config.split, (data_config.FractionSplit, data_config.StepsSplit)):
+        return None
+
+    def fits(length: int) -> bool:
+        plan, _ = _chronological(length, config, None, first_valid)
+        for name in SPLIT_NAMES:
+            windows = getattr(plan, name)
+            if (name == "train" or _wants(config, name)) and (windows is None or windows.count == 0):
+                return False
+        return True
+
+    high = max(n, config.lookback + config.gap + config.horizon + first_valid)
+    while not fits(high):
+        high *= 2
+        if high > 2**40:
+            return None
+    low = config.lookback + config.gap + config.horizon + first_valid - 1
+    while high - low > 1:  # the rows rounded to each split grow with the length, so bisection applies
+        middle = (low + high) // 2
+        if fits(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _wants(config: data_config.DataConfig, name: str) -> bool:
+    split = config.split
+    size = split.val if name == "val" else split.test
+    return bool(size)
+
+
+def plan_splits(
+    n: int, config: data_config.DataConfig, time_index: pd.DatetimeIndex | None = None, first_valid: int = 0
+) -> SplitPlan:
+    """Window starts of train/validation/test for a series of `n` rows.
+
+    Args:
+        n: Rows in the series.
+        config: The data section (`split`, `lookback`, `horizon`, `gap`, `stride`).
+        time_index: Timestamps, needed by `split.type: date`.
+        first_valid: First row a window may start at (differencing leaves earlier rows undefined).
+
+    Returns:
+        A `SplitPlan`. `val` / `test` are None when their size is 0.
+
+    Raises:
+        DataError: a requested split has no complete window; the message gives the
+            split's rows and the minimum series length that would work.
+        ConfigError: a random split without `allow_random_split`, or a date split without timestamps.
+    """
+    span = config.lookback + config.gap + config.horizon
+    if isinstance(config.split, data_config.RandomSplit):
+        if not config.allow_random_split:
+            raise ConfigError("`split.type: random` leaks test data into training; set `allow_random_split: true`.")
+        return _random(n, config, first_valid)
+    plan, rows = _chronological(n, config, time_index, first_valid)
+    for name in SPLIT_NAMES:
+        windows = getattr(plan, name)
+        if windows is None and (name == "train" or not _wants(config, name)):
+            continue
+        if windows is not None and windows.count > 0:
+            continue
+        need = (
+            span + first_valid
+            if name == "train" or config.split.context == "split"
+            else config.horizon
+        )
+        minimum = _minimum_length(config, first_valid, n)
+        total = f" The series has {n} rows" + (
+            f"; with this split it needs at least {minimum}." if minimum else "."
+        )
+        diff_note = f" + {first_valid} rows used up by differencing" if first_valid and need > config.horizon else ""
+        raise DataError(
+            f"The {name} split has {rows[name]} target row(s) but one window needs {need}"
+            + (
+                f" (`lookback` {config.lookback} + `gap` {config.gap} + `horizon` {config.horizon}{diff_note})"
+                if need > config.horizon
+                else f" (`horizon` {config.horizon}; inputs may come from earlier rows)"
+            )
+            + f".{total} Give more data, shorten `lookback`/`horizon`, or change `split`."
+        )
+    return plan
+
+
+def _random(n: int, config: data_config.DataConfig, first_valid: int) -> SplitPlan:
+    split = config.split
+    last = n - config.lookback - config.gap - config.horizon
+    if last < first_valid:
+        need = config.lookback + config.gap + config.horizon + first_valid
+        raise DataError(
+            f"The series has {n} rows but one window needs {need} (`lookback` {config.lookback} + `gap` "
+            f"{config.gap} + `horizon` {config.horizon}); it needs at least {need} rows. Give more data."
+        )
+    starts = np.arange(first_valid, last + 1, config.stride, dtype=np.int64)
+    order = np.random.default_rng(split.seed).permutation(len(starts))
+    n_test, n_val = round(len(starts) * split.test), round(len(starts) * split.val)
+    if len(starts) - n_test - n_val < 1:
+        raise DataError(f"The random split leaves no training window out of {len(starts)}. Give more data.")
+    parts = {
+        "test": np.sort(starts[order[:n_test]]),
+        "val": np.sort(starts[order[n_test : n_test + n_val]]),
+        "train": np.sort(starts[order[n_test + n_val :]]),
+    }
+    made = {
+        name: SplitWindows(name=name, target_rows=None, count=len(part), starts=part) if len(part) else None
+        for name, part in parts.items()
+    }
+    # No chronological training part exists, so the scaler sees the whole series.
+    return SplitPlan(made["train"], made["val"], made["test"], slice(0, n))

@@ -1,0 +1,465 @@
+"""Per-column transforms, scalers fitted on the training rows, per-window normalisation, and their exact inverses.
+
+Model space is reached in three stages, each undone in reverse by `Transform.to_original`:
+
+1. column steps, in the configured order: `log`, `log1p`, `diff` (lag `k`:
+   `z[t] - z[t-k]`) and `seasonal_diff` (lag = period);
+2. a scaler per column, fitted on the training rows only: `standard`
+   (`(z - mean) / std`), `minmax` (`(z - min) / (max - min)`) or `none`;
+3. per-window normalisation (done while batching): each window's inputs and
+   targets minus (or divided by) the window's last input value or input mean.
+
+Stages 1 and 2 are global and stored as JSON (`to_json` / `from_json`). Stage 3 and
+the differencing steps make the inverse depend on the window: undoing them needs the
+window's reference value and the last `lag` values before its first target. That
+per-window information is a `ForecastContext`; `WindowSet.to_original` builds it
+from the series, `Transform.make_inputs` from a new frame.
+
+Differencing leaves the first `sum(lags)` rows undefined; no window starts there
+(`Transform.first_valid`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from seqkit.config import data as data_config
+from seqkit.errors import DataError
+
+_JSON_VERSION = 1
+# A window reference smaller than this is replaced by 1 in `divide` mode, identically in the
+# forward and inverse direction, so the transform stays exactly invertible.
+_DIVIDE_EPS = 1e-6
+
+
+@dataclasses.dataclass
+class ColumnState:
+    """Fitted transform of one column.
+
+    Attributes:
+        name: Column name.
+        steps: `{"type": "log"}`, `{"type": "log1p"}`, `{"type": "diff", "lag": k}`,
+            `{"type": "seasonal_diff", "lag": period}` in application order.
+        scaler: `standard`, `minmax` or `none`.
+        loc: Subtracted after the steps (training mean or minimum; 0 for `none`).
+        scale: Divisor after subtracting `loc` (training std or range; 1 for `none`).
+    """
+
+    name: str
+    steps: list[dict]
+    scaler: str
+    loc: float = 0.0
+    scale: float = 1.0
+
+    @property
+    def total_lag(self) -> int:
+        return sum(step.get("lag", 0) for step in self.steps)
+
+
+@dataclasses.dataclass
+class ForecastContext:
+    """What one batch of windows needs to be mapped back to original units.
+
+    Attributes:
+        ref: `(n, n_targets)` window-normalisation reference of the target columns in
+            scaled space, or None without window normalisation.
+        histories: Per target column, per differencing step (in step order), the
+            `(n, lag)` values before that step at the `lag` time steps ending just
+            before the first target.
+        times: Timestamps of the forecast steps (`make_inputs` only), or None.
+    """
+
+    ref: np.ndarray | None
+    histories: list[list[np.ndarray]]
+    times: pd.DatetimeIndex | None = None
+
+
+def window_reference(block: np.ndarray, kind: str, mode: str) -> np.ndarray | None:
+    """Per-window normalisation reference of input windows.
+
+    Args:
+        block: float32 `(n, lookback, n_columns)` input windows in scaled space.
+        kind: `last`, `mean` or `none`.
+        mode: `subtract` or `divide`.
+
+    Returns:
+        float32 `(n, 1, n_columns)`, or None for `none`. In `divide` mode, values
+        within 1e-6 of zero are replaced by 1.
+    """
+    if kind == "none":
+        return None
+    ref = block[:, -1:, :].copy() if kind == "last" else block.mean(axis=1, keepdims=True, dtype=np.float32)
+    if mode == "divide":
+        ref[np.abs(ref) < _DIVIDE_EPS] = 1.0
+    return ref
+
+
+def apply_window_norm(values: np.ndarray, ref: np.ndarray | None, mode: str) -> np.ndarray:
+    """`values - ref` or `values / ref` in place on a fresh array; `ref` broadcasts over time."""
+    if ref is None:
+        return values
+    if mode == "subtract":
+        values -= ref
+    else:
+        values /= ref
+    return values
+
+
+def _stages(column: np.ndarray, state: ColumnState, origin: str, row_offset: int = 0) -> list[np.ndarray]:
+    """`[z_0, z_1, ..., z_k]`: the column before and after each step (float64, same length)."""
+    stages = [np.asarray(column, dtype=np.float64)]
+    for step in state.steps:
+        z = stages[-1]
+        kind = step["type"]
+        if kind in ("log", "log1p"):
+            bound = 0.0 if kind == "log" else -1.0
+            valid = z[~np.isnan(z)]
+            if valid.size and valid.min() <= bound:
+                position = int(np.flatnonzero(z <= bound)[0])
+                raise DataError(
+                    f"{origin}: transform `{kind}` of column {state.name!r} needs values above {bound:g}, but "
+                    f"row {position + row_offset + 1} holds {z[position]:g}. Use `log1p`, shift the data, or "
+                    "drop the step for this column (`transform.columns`)."
+                )
+            with np.errstate(invalid="ignore"):
+                stages.append(np.log(z) if kind == "log" else np.log1p(z))
+        else:
+            lag = step["lag"]
+            out = np.full_like(z, np.nan)
+            out[lag:] = z[lag:] - z[:-lag]
+            stages.append(out)
+    return stages
+
+
+def _invert_steps(y: np.ndarray, state: ColumnState, histories: Sequence[np.ndarray]) -> np.ndarray:
+    """Undo the steps of one column. `y` is `(n, horizon)` after the last step; float64."""
+    diff_histories = list(histories)
+    for step in reversed(state.steps):
+        kind = step["type"]
+        if kind == "log":
+            y = np.exp(y)
+        elif kind == "log1p":
+            y = np.expm1(y)
+        else:
+            lag = step["lag"]
+            history = diff_histories.pop()
+            levels = np.concatenate([history, np.empty_like(y)], axis=1)
+            # Later targets build on earlier *reconstructed* ones, never on true values.
+            for k in range(y.shape[1]):
+                levels[:, lag + k] = y[:, k] + levels[:, k]
+            y = levels[:, lag:]
+    return y
+
+
+@dataclasses.dataclass
+class Transform:
+    """Fitted preprocessing: column steps, scalers, window normalisation, window geometry.
+
+    Attributes:
+        columns: Columns of the model-space array (features first, then target-only columns).
+        features: Input columns, in model input order.
+        targets: Target columns, in model output order.
+        lookback, horizon, gap: Window geometry the model was built for.
+        window_norm: `none`, `last` or `mean`.
+        window_norm_mode: `subtract` or `divide`.
+        states: One `ColumnState` per entry of `columns`.
+        time_column: Column of new frames holding timestamps, or None.
+        time_format: Its `strftime` format, or None.
+        frequency: pandas frequency of the time steps, or None.
+    """
+
+    columns: list[str]
+    features: list[str]
+    targets: list[str]
+    lookback: int
+    horizon: int
+    gap: int
+    window_norm: str
+    window_norm_mode: str
+    states: list[ColumnState]
+    time_column: str | None = None
+    time_format: str | None = None
+    frequency: str | None = None
+
+    # ------------------------------------------------------------------ fitting
+
+    @classmethod
+    def fit(
+        cls,
+        values: np.ndarray,
+        columns: list[str],
+        features: list[str],
+        targets: list[str],
+        config: data_config.DataConfig,
+        fit_rows: slice,
+        *,
+        origin: str = "data",
+        time_column: str | None = None,
+        time_format: str | None = None,
+        frequency: str | None = None,
+    ) -> Transform:
+        """Fit the scalers on `values[fit_rows]` only (after the column steps).
+
+        Args:
+            values: `(n_time, n_columns)` series in original units.
+            fit_rows: The training rows. Rows before `first_valid` are skipped.
+
+        Raises:
+            DataError: a `log` of a non-positive value, or no training rows left to fit on.
+        """
+        states = []
+        for name in columns:
+            column_config = config.transform.for_column(name)
+            steps = []
+            for step in column_config.steps:
+                if isinstance(step, (data_config.LogStep, data_config.Log1pStep)):
+                    steps.append({"type": step.type})
+                elif isinstance(step, data_config.DiffStep):
+                    steps.append({"type": "diff", "lag": step.lag})
+                elif isinstance(step, data_config.SeasonalDiffStep):
+                    steps.append({"type": "seasonal_diff", "lag": config.seasonal_period(step)})
+            states.append(ColumnState(name=name, steps=steps, scaler=column_config.scaler))
+        transform = cls(
+            columns=list(columns),
+            features=list(features),
+            targets=list(targets),
+            lookback=config.lookback,
+            horizon=config.horizon,
+            gap=config.gap,
+            window_norm=config.window_norm.type,
+            window_norm_mode=config.window_norm.mode,
+            states=states,
+            time_column=time_column,
+            time_format=time_format,
+            frequency=frequency,
+        )
+        start = max(fit_rows.start or 0, transform.first_valid)
+        stop = fit_rows.stop if fit_rows.stop is not None else len(values)
+        if stop - start < 1:
+            raise DataError(
+                f"{origin}: no training rows left to fit the scaler on (rows {start} to {stop}); differencing "
+                f"uses the first {transform.first_valid} row(s). Give more data or a smaller validation/test split."
+            )
+        for j, state in enumerate(states):
+            if state.scaler == "none":
+                continue
+            # Differences at the first training rows need the `total_lag` rows before them.
+            lead = start - state.total_lag
+            fitted = _stages(values[lead:stop, j], state, origin, lead)[-1][state.total_lag :]
+            if state.scaler == "standard":
+                loc, scale = float(fitted.mean()), float(fitted.std())
+            else:
+                loc, scale = float(fitted.min()), float(fitted.max() - fitted.min())
+            state.loc, state.scale = loc, (scale if scale > 0 else 1.0)
+        return transform
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def first_valid(self) -> int:
+        """First row where every column is defined after differencing."""
+        return max((state.total_lag for state in self.states), default=0)
+
+    @property
+    def feature_index(self) -> list[int]:
+        return [self.columns.index(name) for name in self.features]
+
+    @property
+    def target_index(self) -> list[int]:
+        return [self.columns.index(name) for name in self.targets]
+
+    @property
+    def is_identity(self) -> bool:
+        """True when stages 1 and 2 leave values unchanged (the series can be used without a copy)."""
+        return all(not state.steps and state.scaler == "none" for state in self.states)
+
+    # ------------------------------------------------------------------ forward
+
+    def apply(self, values: np.ndarray, *, origin: str = "data", row_offset: int = 0) -> np.ndarray:
+        """Column steps and scalers: original units to scaled space.
+
+        Args:
+            values: `(n_time, n_columns)` in original units, columns as `self.columns`.
+
+        Returns:
+            float32 C-contiguous `(n_time, n_columns)`; rows before `first_valid` are 0.
+            When the transform is the identity and `values` is float32, `values` itself.
+        """
+        if self.is_identity:
+            return np.ascontiguousarray(values, dtype=np.float32)
+        out = np.empty(values.shape, dtype=np.float32)
+        for j, state in enumerate(self.states):
+            z = _stages(values[:, j], state, origin, row_offset)[-1]
+            out[:, j] = (z - state.loc) / state.scale
+        out[: self.first_valid] = 0.0
+        return out
+
+    def stages_of_targets(self, values: np.ndarray) -> list[list[np.ndarray]]:
+        """Per target column, the full-length values before each differencing step (for contexts)."""
+        result = []
+        for j, name in enumerate(self.targets):
+            state = self.states[self.columns.index(name)]
+            stages = _stages(values[:, j], state, "data")
+            result.append([stages[i] for i, step in enumerate(state.steps) if "lag" in step])
+        return result
+
+    def context_at(
+        self, stages: list[list[np.ndarray]], target_starts: np.ndarray, ref: np.ndarray | None
+    ) -> ForecastContext:
+        """The `ForecastContext` of windows whose first targets are at `target_starts`.
+
+        Args:
+            stages: `stages_of_targets(targets_original)`.
+            target_starts: int `(n,)` row of each window's first target.
+            ref: `(n, n_targets)` scaled-space window references of the target columns, or None.
+        """
+        histories = []
+        for j, name in enumerate(self.targets):
+            state = self.states[self.columns.index(name)]
+            lags = [step["lag"] for step in state.steps if "lag" in step]
+            per_step = []
+            for stage, lag in zip(stages[j], lags, strict=True):
+                rows = target_starts[:, None] - lag + np.arange(lag)
+                per_step.append(stage[rows])
+            histories.append(per_step)
+        return ForecastContext(ref=ref, histories=histories)
+
+    # ------------------------------------------------------------------ inverse
+
+    def to_original(self, y_model: np.ndarray, context: ForecastContext) -> np.ndarray:
+        """Exact inverse of all three stages for targets.
+
+        Args:
+            y_model: `(n, horizon, n_targets)` in model space.
+            context: The windows' `ForecastContext` (from `WindowSet` or `make_inputs`).
+
+        Returns:
+            float64 `(n, horizon, n_targets)` in original units.
+        """
+        y = np.asarray(y_model, dtype=np.float64)
+        if y.ndim != 3 or y.shape[2] != len(self.targets):
+            raise DataError(
+                f"`y_model` must have shape (n, horizon, {len(self.targets)}) for targets {self.targets}; "
+                f"received {y.shape}. Reshape the predictions."
+            )
+        if context.ref is not None:
+            ref = np.asarray(context.ref, dtype=np.float64)[:, None, :]
+            y = y + ref if self.window_norm_mode == "subtract" else y * ref
+        out = np.empty_like(y)
+        for j, name in enumerate(self.targets):
+            state = self.states[self.columns.index(name)]
+            level = y[:, :, j] * state.scale + state.loc
+            out[:, :, j] = _invert_steps(level, state, context.histories[j])
+        return out
+
+    # ------------------------------------------------------------------ inference on new data
+
+    def make_inputs(self, frame: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, ForecastContext]:
+        """Model input for forecasting the `horizon` steps after the end of `frame`.
+
+        Args:
+            frame: A DataFrame with (at least) the columns `self.columns` (and the time
+                column, if the model was trained with one), or an array `(n, len(columns))`
+                in that column order. Only the last `lookback + first_valid` rows are used.
+
+        Returns:
+            (x float32 `(1, lookback, n_features)`, context for `to_original`). When
+            timestamps are known, `context.times` holds the `horizon` forecast timestamps
+            (starting `gap + 1` steps after the last row).
+
+        Raises:
+            DataError: missing columns, too few rows, or NaN / non-numeric cells.
+        """
+        need = self.lookback + self.first_valid
+        times = None
+        if isinstance(frame, pd.DataFrame):
+            missing = [name for name in self.columns if name not in frame.columns]
+            if missing:
+                raise DataError(
+                    f"`frame` lacks column(s) {missing}; the model needs columns {self.columns} "
+                    f"(features {self.features}, targets {self.targets}). Received {list(frame.columns)}."
+                )
+            tail = frame.iloc[-need:]
+            try:
+                values = tail[self.columns].to_numpy(dtype=np.float64)
+            except (TypeError, ValueError) as error:
+                raise DataError(f"`frame` columns {self.columns} must hold numbers: {error}.") from error
+            times = self._next_times(frame)
+        else:
+            array = np.asarray(frame)
+            array = array.reshape(len(array), -1) if array.ndim == 1 else array
+            if array.ndim != 2 or array.shape[1] != len(self.columns):
+                raise DataError(
+                    f"`frame` as an array must have shape (n, {len(self.columns)}) with columns {self.columns}; "
+                    f"received shape {array.shape}. Pass a DataFrame with named columns."
+                )
+            values = array[-need:].astype(np.float64)
+        if len(values) < need:
+            extra = f" plus {self.first_valid} for differencing" if self.first_valid else ""
+            raise DataError(
+                f"`frame` has {len(values)} row(s); forecasting needs at least {need} (`lookback` "
+                f"{self.lookback}{extra}). Give a longer history."
+            )
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise DataError(
+                f"`frame`: row {len(frame) - need + row + 1} of column {self.columns[col]!r} is "
+                f"{values[row, col]}. Fill it before forecasting."
+            )
+        model = self.apply(values, origin="`frame`")
+        block = model[None, -self.lookback :, :].copy()
+        ref = window_reference(block, self.window_norm, self.window_norm_mode)
+        x = apply_window_norm(block, ref, self.window_norm_mode)[:, :, self.feature_index]
+        target_ref = None if ref is None else ref[:, 0, self.target_index]
+        stages = self.stages_of_targets(values[:, self.target_index])
+        context = self.context_at(stages, np.array([len(values)]), target_ref)
+        context.times = times
+        return np.ascontiguousarray(x, dtype=np.float32), context
+
+    def _next_times(self, frame: pd.DataFrame) -> pd.DatetimeIndex | None:
+        if self.frequency is None:
+            return None
+        if self.time_column is not None and self.time_column in frame.columns:
+            column = frame[self.time_column]
+            source = column.astype(str) if self.time_format else column
+            last = pd.to_datetime(source.iloc[-1:], format=self.time_format, errors="coerce").iloc[0]
+        elif isinstance(frame.index, pd.DatetimeIndex) and len(frame.index):
+            last = frame.index[-1]
+        else:
+            return None
+        if pd.isna(last):
+            raise DataError(
+                f"`frame`: the last value of time column {self.time_column!r} is not a date. Fix it."
+            )
+        steps = pd.date_range(last, periods=self.gap + self.horizon + 1, freq=self.frequency)
+        return steps[self.gap + 1 :]
+
+    # ------------------------------------------------------------------ JSON state
+
+    def to_json(self) -> dict:
+        """The fitted state as JSON-compatible data (no pickle)."""
+        data = dataclasses.asdict(self)
+        data["version"] = _JSON_VERSION
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Transform:
+        """Rebuild a `Transform` saved by `to_json`.
+
+        Raises:
+            DataError: the data come from an unknown format version.
+        """
+        data = dict(data)
+        version = data.pop("version", None)
+        if version != _JSON_VERSION:
+            raise DataError(
+                f"Transform state has version {version!r}; this seqkit reads version {_JSON_VERSION}. "
+                "Re-run the data preparation with this seqkit version."
+            )
+        data["states"] = [ColumnState(**state) for state in data["states"]]
+        return cls(**data)

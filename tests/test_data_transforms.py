@@ -1,0 +1,125 @@
+"""Transforms: exact values, train-only fitting, round trips, JSON state, inference inputs."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqkit.config.data import DataConfig
+from seqkit.data import Transform, prepare
+from seqkit.errors import DataError
+
+
+def test_scaler_never_sees_validation_or_test_values():
+    rng = np.random.default_rng(0)
+    train = rng.normal(5.0, 2.0, size=80)
+    series = np.concatenate([train, np.full(10, 1e9), np.full(10, -1e9)])  # huge values in val and test
+    for scaler, want in [("standard", (train.mean(), train.std())), ("minmax", (train.min(), train.max() - train.min()))]:
+        cfg = DataConfig(lookback=5, horizon=2, split={"type": "steps", "val": 10, "test": 10},
+                         transform={"scaler": scaler})
+        data = prepare(cfg, frame=series)
+        state = data.transform.states[0]
+        assert (state.loc, state.scale) == pytest.approx(want, rel=1e-12)
+        train_part = data.train.inputs()
+        assert np.abs(train_part).max() < 10  # training windows look like training data only
+
+
+def test_scaler_fit_respects_embargo():
+    series = np.concatenate([np.arange(50.0), np.full(50, 1e6)])
+    cfg = DataConfig(lookback=3, horizon=1, split={"type": "steps", "test": 50, "embargo": 10})
+    state = prepare(cfg, frame=series).transform.states[0]
+    assert state.loc == pytest.approx(np.arange(40.0).mean())
+
+
+def test_standard_scaling_exact_values():
+    cfg = DataConfig(lookback=2, horizon=1, split={"type": "steps", "test": 2})
+    data = prepare(cfg, frame=np.array([1.0, 2, 3, 4, 5, 6, 100, 200]))
+    mean, std = 3.5, np.std([1, 2, 3, 4, 5, 6])
+    np.testing.assert_allclose(data.train.inputs()[0, :, 0], [(1 - mean) / std, (2 - mean) / std], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "transform,window_norm",
+    [
+        ({"steps": [], "scaler": "standard"}, {"type": "none"}),
+        ({"steps": ["log"], "scaler": "none"}, {"type": "last"}),
+        ({"steps": ["log"], "scaler": "standard"}, {"type": "mean"}),
+        ({"steps": ["log1p"], "scaler": "minmax"}, {"type": "last", "mode": "divide"}),
+        ({"steps": ["diff"], "scaler": "standard"}, {"type": "none"}),
+        ({"steps": ["log", "seasonal_diff"], "scaler": "standard"}, {"type": "last"}),
+        ({"steps": ["log", "diff", {"type": "seasonal_diff", "period": 4}]}, {"type": "mean"}),
+    ],
+)
+def test_round_trip_to_original_units(transform, window_norm):
+    t = np.arange(120)
+    series = np.stack([100 + t + 20 * np.sin(t * 2 * np.pi / 12), 50 + 10 * np.cos(t / 3.0)], axis=1)
+    frame = pd.DataFrame(series, columns=["a", "b"])
+    cfg = DataConfig(lookback=15, horizon=13, period=12, transform=transform, window_norm=window_norm,
+                     split={"type": "steps", "val": 20, "test": 20})
+    data = prepare(cfg, frame=frame)
+    for windows in (data.train, data.val, data.test):
+        back = windows.to_original(windows.targets())
+        np.testing.assert_allclose(back, windows.targets_original(), rtol=1e-5)
+        rows = windows.target_starts[:, None] + np.arange(13)
+        np.testing.assert_array_equal(windows.targets_original(), series[rows])
+    # The inverse uses predicted levels, never the true future: a shifted forecast stays shifted.
+    y = data.test.targets()
+    moved = data.test.to_original(y + 0.01)
+    assert not np.allclose(moved, data.test.targets_original())
+
+
+def test_json_state_round_trip_is_exact():
+    cfg = DataConfig(dataset="airline", lookback=24, horizon=12, period=12,
+                     transform={"steps": ["log", "seasonal_diff"], "scaler": "standard"}, window_norm={"type": "last"})
+    transform = prepare(cfg).transform
+    text = json.dumps(transform.to_json())
+    again = Transform.from_json(json.loads(text))
+    assert again == transform
+    assert "pickle" not in text
+
+
+def test_json_from_unknown_version_is_refused():
+    with pytest.raises(DataError, match="version 99"):
+        Transform.from_json({"version": 99})
+
+
+def test_make_inputs_forecasts_after_the_frame_end():
+    from seqkit.data import load_dataset
+
+    cfg = DataConfig(dataset="airline", lookback=24, horizon=12, split={"type": "steps", "test": 12},
+                     transform={"steps": ["log"], "scaler": "none"}, window_norm={"type": "last"})
+    data = prepare(cfg)
+    frame = load_dataset("airline")
+    x, context = data.transform.make_inputs(frame.iloc[:132])
+    np.testing.assert_allclose(x, data.test.inputs(), atol=1e-6)
+    y = data.test.targets()
+    np.testing.assert_allclose(data.transform.to_original(y, context), data.test.targets_original(), rtol=1e-6)
+    assert context.times[0] == pd.Timestamp("1960-01-01") and len(context.times) == 12
+    _, after_end = data.transform.make_inputs(frame)
+    assert after_end.times[0] == pd.Timestamp("1961-01-01")
+
+
+def test_make_inputs_rejects_wrong_columns_and_short_frames():
+    cfg = DataConfig(dataset="airline", lookback=24, horizon=12, transform={"steps": ["diff"]})
+    transform = prepare(cfg).transform
+    with pytest.raises(DataError, match=r"lacks column\(s\) \['Passengers'\]"):
+        transform.make_inputs(pd.DataFrame({"x": np.arange(30.0)}))
+    with pytest.raises(DataError, match=r"has 20 row\(s\); forecasting needs at least 25 \(`lookback` 24 plus 1"):
+        transform.make_inputs(pd.DataFrame({"Passengers": np.arange(20.0) + 1}))
+    with pytest.raises(DataError, match=r"shape \(n, 1\)"):
+        transform.make_inputs(np.ones((30, 3)))
+
+
+def test_log_of_non_positive_value_names_row_and_column():
+    frame = pd.DataFrame({"v": [3.0, 2.0, 0.0, 4.0] * 10})
+    with pytest.raises(DataError, match=r"`log` of column 'v' needs values above 0, but row 3 holds 0"):
+        prepare(DataConfig(lookback=3, transform={"steps": ["log"]}), frame=frame)
+
+
+def test_diff_leaves_first_rows_out_of_windows():
+    cfg = DataConfig(lookback=3, horizon=1, split={"type": "steps"}, transform={"steps": ["diff"], "scaler": "none"})
+    data = prepare(cfg, frame=np.arange(10.0) ** 2)
+    assert data.train.input_starts[0] == 1
+    np.testing.assert_array_equal(data.train.inputs()[0, :, 0], [1, 3, 5])
+    np.testing.assert_array_equal(data.train.targets()[0, :, 0], [7])

@@ -1,0 +1,117 @@
+"""Exact window contents against np.arange inputs, zero-copy views, and tf.data batches."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from seqkit.data import WindowSet
+from seqkit.errors import DataError
+
+
+def expected_windows(n, lookback, horizon, gap, stride, first=0):
+    xs, ys = [], []
+    s = first
+    while s + lookback + gap + horizon <= n:
+        xs.append(list(range(s, s + lookback)))
+        ys.append(list(range(s + lookback + gap, s + lookback + gap + horizon)))
+        s += stride
+    return np.array(xs, np.float32), np.array(ys, np.float32)
+
+
+@pytest.mark.parametrize(
+    "stride,horizon,gap", list(itertools.product([1, 2, 3, 5], [1, 2, 4], [0, 1, 3]))
+)
+def test_window_contents_match_arange_for_every_stride_horizon_gap(stride, horizon, gap):
+    n, lookback = 31, 4
+    series = np.arange(n, dtype=np.float32)
+    windows = WindowSet(series, name="train", lookback=lookback, horizon=horizon, gap=gap, stride=stride)
+    want_x, want_y = expected_windows(n, lookback, horizon, gap, stride)
+    assert len(windows) == len(want_x)
+    np.testing.assert_array_equal(windows.inputs()[:, :, 0], want_x)
+    np.testing.assert_array_equal(windows.targets()[:, :, 0], want_y)
+    np.testing.assert_array_equal(windows.target_starts, want_y[:, 0].astype(int))
+
+
+def test_docstring_worked_example():
+    windows = WindowSet(np.arange(10, dtype=np.float32), name="train", lookback=3, horizon=2, gap=1, stride=2)
+    np.testing.assert_array_equal(windows.inputs()[:, :, 0], [[0, 1, 2], [2, 3, 4], [4, 5, 6]])
+    np.testing.assert_array_equal(windows.targets()[:, :, 0], [[4, 5], [6, 7], [8, 9]])
+    np.testing.assert_array_equal(windows.target_starts, [4, 6, 8])
+
+
+def test_multivariate_features_and_target_columns():
+    n = 20
+    series = np.stack([np.arange(n), 100 + np.arange(n), 200 + np.arange(n)], axis=1).astype(np.float32)
+    # features: columns 0, 1; target: column 2 only (a target that is not a feature)
+    windows = WindowSet(series, name="train", lookback=3, horizon=2, n_features=2, target_index=[2, 0])
+    x, y = windows.inputs(), windows.targets()
+    assert x.shape == (16, 3, 2) and y.shape == (16, 2, 2)
+    np.testing.assert_array_equal(x[5], [[5, 105], [6, 106], [7, 107]])
+    np.testing.assert_array_equal(y[5], [[208, 8], [209, 9]])
+
+
+def test_window_views_share_memory_with_the_series():
+    series = np.arange(1000, dtype=np.float32)[:, None]
+    windows = WindowSet(series, name="train", lookback=50, horizon=5)
+    assert windows.series is series
+    assert np.shares_memory(windows._inputs_view, series)
+    assert windows._inputs_view.nbytes > series.nbytes  # a view, not a copy: no memory is allocated
+
+
+@pytest.mark.parametrize("kind,mode", [("last", "subtract"), ("mean", "subtract"), ("last", "divide")])
+def test_window_normalisation_uses_each_input_window(kind, mode):
+    series = (np.arange(12, dtype=np.float32) + 1)[:, None]
+    windows = WindowSet(series, name="train", lookback=3, horizon=2, window_norm=kind, window_norm_mode=mode)
+    x, y = windows.inputs()[0, :, 0], windows.targets()[0, :, 0]
+    ref = 3.0 if kind == "last" else 2.0
+    if mode == "subtract":
+        np.testing.assert_allclose(x, [1 - ref, 2 - ref, 3 - ref])
+        np.testing.assert_allclose(y, [4 - ref, 5 - ref])
+    else:
+        np.testing.assert_allclose(x, [1 / 3, 2 / 3, 1.0], rtol=1e-6)
+        np.testing.assert_allclose(y, [4 / 3, 5 / 3], rtol=1e-6)
+
+
+def test_dataset_batches_cover_every_window_once_and_reshuffle_each_epoch():
+    series = np.arange(200, dtype=np.float32)
+    windows = WindowSet(series, name="train", lookback=5, horizon=2)
+    ds = windows.dataset(16, shuffle=True, seed=1)
+    epochs = []
+    for _ in range(2):
+        firsts = []
+        for x, y in ds:
+            assert x.shape[1:] == (5, 1) and y.shape[1:] == (2, 1)
+            np.testing.assert_array_equal(y.numpy()[:, 0, 0], x.numpy()[:, -1, 0] + 1)
+            firsts.extend(x.numpy()[:, 0, 0].astype(int).tolist())
+        assert sorted(firsts) == list(range(len(windows)))
+        epochs.append(firsts)
+    assert epochs[0] != epochs[1]
+    assert epochs[0] != sorted(epochs[0])
+    again = [int(v) for x, _ in windows.dataset(16, shuffle=True, seed=1) for v in x.numpy()[:, 0, 0]]
+    assert again == epochs[0]  # the same seed gives the same first epoch
+
+
+def test_unshuffled_dataset_keeps_order_and_static_batch_with_drop_remainder():
+    windows = WindowSet(np.arange(50, dtype=np.float32), name="val", lookback=4, horizon=1)
+    firsts = [int(v) for x, _ in windows.dataset(8, shuffle=False) for v in x.numpy()[:, 0, 0]]
+    assert firsts == list(range(len(windows)))
+    ds = windows.dataset(8, shuffle=False, drop_remainder=True)
+    assert ds.element_spec[0].shape.as_list() == [8, 4, 1]
+    assert sum(1 for _ in ds) == len(windows) // 8
+
+
+def test_dataset_needs_at_least_one_batch():
+    windows = WindowSet(np.arange(10, dtype=np.float32), name="val", lookback=4, horizon=1)
+    with pytest.raises(DataError, match="6 window.*batch of 8.*drop_remainder"):
+        windows.dataset(8, shuffle=False, drop_remainder=True)
+
+
+def test_model_fit_consumes_the_dataset_directly():
+    import keras
+
+    windows = WindowSet(np.sin(np.arange(120) / 5).astype(np.float32), name="train", lookback=8, horizon=3)
+    model = keras.Sequential([keras.Input((8, 1)), keras.layers.LSTM(4), keras.layers.Dense(3), keras.layers.Reshape((3, 1))])
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(windows.dataset(16, shuffle=True, seed=0), epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
