@@ -10,6 +10,7 @@ import argparse
 import os
 import shlex
 import sys
+import tempfile
 import warnings
 from collections.abc import Sequence
 
@@ -138,7 +139,11 @@ def _predict(args: argparse.Namespace) -> int:
 def _datasets(args: argparse.Namespace) -> int:
     from seqkit.data import list_datasets
 
-    rows = [(d.name, d.size, d.description) for d in list_datasets()]
+    rows = []
+    for info in list_datasets():
+        unit = "characters" if info.kind == "text" else "rows"
+        size = f"{info.rows:,} {unit}" if info.rows is not None else "configurable"
+        rows.append((info.name, size, info.description))
     name_width = max(len(r[0]) for r in rows)
     size_width = max(len(r[1]) for r in rows)
     for name, size, description in rows:
@@ -150,6 +155,36 @@ class UsageError(SeqkitError, ValueError):
     """The command line's arguments do not fit together."""
 
 
+def _import_backend_quietly() -> None:
+    """Import Keras (and its backend) with the C++ start-up chatter hidden.
+
+    TensorFlow prints CUDA probes and absl notices straight to file
+    descriptor 2 before its log level applies; they alarm users and say
+    nothing useful. The text is shown after all if the import fails.
+    """
+    if "keras" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import keras
+
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                tf.config.list_physical_devices("GPU")  # the CUDA probe prints now, not mid-run
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _plain_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
 
@@ -158,8 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `seqkit` command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    warnings.formatwarning = _plain_warning
+    previous_format, warnings.formatwarning = warnings.formatwarning, _plain_warning
     try:
+        if args.handler not in (_validate, _datasets):
+            _import_backend_quietly()
         return args.handler(args)
     except SeqkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -176,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        warnings.formatwarning = previous_format
 
 
 if __name__ == "__main__":

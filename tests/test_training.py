@@ -91,7 +91,7 @@ def test_a_reloaded_run_predicts_what_the_trained_one_did(write_yaml, tmp_path):
     assert list(got.columns) == list(expected.columns)
     assert len(got) == 3
     np.testing.assert_allclose(got.iloc[:, 1:].to_numpy(), expected.iloc[:, 1:].to_numpy(), rtol=1e-6)
-    assert loaded.metrics["results"]["model"] == pytest.approx(run.metrics["results"]["model"])
+    assert loaded.metrics["results"]["model"]["overall"] == pytest.approx(run.metrics["results"]["model"]["overall"])
 
 
 def test_predict_explains_wrong_columns_and_short_input(write_yaml, tmp_path):

@@ -16,6 +16,7 @@ from seqkit.data.sources import load_table, read_header, resolve_columns
 from seqkit.data.splits import SplitWindows, plan_splits
 from seqkit.data.transforms import Transform
 from seqkit.data.windows import WindowSet
+from seqkit.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +115,7 @@ def prepare(
     *,
     frame: pd.DataFrame | np.ndarray | None = None,
     base_dir: Path | None = None,
+    transform: Transform | None = None,
 ) -> PreparedData:
     """Load, check, split, transform and window the data described by `config`.
 
@@ -124,6 +126,8 @@ def prepare(
             (columns named `x0`, `x1`, ...). Replaces `dataset` / `path`.
         base_dir: Folder of the config file; `config.path` is resolved against it
             (default: the working directory).
+        transform: An already fitted `Transform` (a trained run's) to apply instead
+            of fitting a new one, so new data is scaled exactly as the model was trained.
 
     Returns:
         `PreparedData` with train/val/test `WindowSet`s whose `dataset(...)` feeds
@@ -148,18 +152,25 @@ def prepare(
     n_time = len(table.values)
     first_valid = _first_valid(config, table.columns)
     plan = plan_splits(n_time, config, table.time_index, first_valid)
-    transform = Transform.fit(
-        table.values,
-        table.columns,
-        table.features,
-        table.targets,
-        config,
-        plan.fit_rows,
-        origin=table.origin.capitalize(),
-        time_column=table.time_column,
-        time_format=table.time_format,
-        frequency=table.frequency,
-    )
+    if transform is not None:
+        if list(transform.columns) != list(table.columns):
+            raise DataError(
+                f"the data has columns {list(table.columns)}, but the fitted preprocessing expects "
+                f"{list(transform.columns)}; give data with the columns the run was trained on"
+            )
+    else:
+        transform = Transform.fit(
+            table.values,
+            table.columns,
+            table.features,
+            table.targets,
+            config,
+            plan.fit_rows,
+            origin=table.origin.capitalize(),
+            time_column=table.time_column,
+            time_format=table.time_format,
+            frequency=table.frequency,
+        )
     series = transform.apply(table.values, origin=table.origin.capitalize())
     prepared = PreparedData(
         train=None,  # type: ignore[arg-type]  # filled below: the sets read targets through `prepared`

@@ -162,7 +162,8 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command) -> Run
         f"data: {len(prepared.train)} training windows, "
         f"{len(prepared.val) if prepared.val is not None else 0} validation, "
         f"{len(prepared.test) if prepared.test is not None else 0} test "
-        f"(lookback {spec.lookback}, horizon {spec.horizon}, {spec.n_features} features, {spec.n_targets} targets)"
+        f"(lookback {spec.lookback}, horizon {spec.horizon}, {_count(spec.n_features, 'feature')}, "
+        f"{_count(spec.n_targets, 'target')})"
     )
 
     has_val = prepared.val is not None and len(prepared.val) > 0
@@ -221,6 +222,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command) -> Run
                 epochs=config.train.epochs,
                 initial_epoch=initial_epoch,
                 callbacks=callbacks,
+                shuffle=False,  # the dataset shuffles itself, seeded per epoch
                 verbose=_keras_verbose(verbose),
             )
         finally:
@@ -251,6 +253,10 @@ def _fingerprint(prepared) -> str:
     from seqkit.training.run_files import sha256_array
 
     return sha256_array(np.ascontiguousarray(prepared.targets_original))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _keras_verbose(verbose: int | str) -> int | str:
