@@ -56,6 +56,7 @@ def train(
     overrides: list[str] | tuple[str, ...] = (),
     verbose: int | str = "auto",
     command: str | list[str] | None = None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
 ) -> Run:
     """Train, evaluate and save the model an experiment config describes.
 
@@ -68,6 +69,7 @@ def train(
         verbose: Progress display: `auto` (a bar in a terminal, a line per
             epoch otherwise), 0, 1 or 2.
         command: The command line that started the run, for the manifest.
+        callbacks: Extra Keras callbacks, run after seqkit's own.
 
     Returns:
         The finished `Run`, with its model, preprocessing and test metrics.
@@ -80,7 +82,9 @@ def train(
     if config.data is None and frame is None:
         raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
     run_dir = _new_run_dir(Path(runs_dir), config.run_name)
-    return _fit(config, run_dir, frame=frame, resume_state=None, verbose=verbose, command=command)
+    return _fit(
+        config, run_dir, frame=frame, resume_state=None, verbose=verbose, command=command, extra_callbacks=callbacks
+    )
 
 
 def resume(run_dir: str | Path, *, frame=None, verbose: int | str = "auto", command=None) -> Run:
@@ -128,7 +132,7 @@ def _resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
     return data
 
 
-def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command) -> Run:
+def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_callbacks=None) -> Run:
     from seqkit.data import prepare
 
     runtime = configure_runtime(config.train)
@@ -206,7 +210,8 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command) -> Run
         callbacks.append(ResetStatesEachEpoch())
     if runtime.backend == "tensorflow":
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
-    callbacks.append(checkpoint)  # last: sees the early-stopping counter of this epoch
+    callbacks.append(checkpoint)  # after early stopping: it records this epoch's counter
+    callbacks.extend(extra_callbacks or [])
 
     batch_size = config.train.effective_batch_size
     stateful = config.model.stateful
