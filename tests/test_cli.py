@@ -13,7 +13,7 @@ from seqkit.cli import main
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.yaml"))
 
 BAD = """
-data: {dataset: synthetic, lookback: 24}
+data: {dataset: synthetic, lookback: 24, stride: 24}
 model:
   layres: [64]
   layers: [64, -4]

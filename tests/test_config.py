@@ -37,7 +37,7 @@ def test_loads_a_good_config_with_defaults(write_yaml):
 def test_the_three_headline_errors_come_in_one_message(write_yaml):
     path = write_yaml(
         """
-data: {dataset: airline, lookback: 24}
+data: {dataset: airline, lookback: 24, stride: 24}
 model:
   layres: [64]
   layers: [64, -4]
@@ -73,6 +73,8 @@ def test_config_error_is_also_a_value_error():
         ("model: {use_cudnn: true, recurrent_dropout: 0.2}", r"model.use_cudnn: true, but cuDNN cannot run this model: recurrent_dropout"),
         ("model: {cell: lstm, reset_after: false}", r"model.reset_after: applies to cell 'gru' only"),
         ("model: {stateful: true}\ntrain: {batch_size: 4, shuffle: true}", r"train.shuffle: a stateful model carries state"),
+        ("data: {dataset: synthetic, lookback: 8}\nmodel: {stateful: true}\ntrain: {batch_size: 4}", r"data.stride: a stateful model carries its state .* set data.stride to data.lookback \(8\), got 1"),
+        ("data: {dataset: synthetic, lookback: 8, stride: 2}\nmodel: {stateful: true, layres: [3]}\ntrain: {batch_size: 4}", r"(?s)model.layres: unknown key.*data.stride: a stateful model"),
         ("train: {optimizer: {clipnorm: 1.0, clipvalue: 0.5}}", r"train.optimizer.clipvalue: set either clipnorm or clipvalue"),
         ("train: {optimizer: {type: adam, momentum: 0.9}}", r"train.optimizer.momentum: applies to type 'sgd' only"),
         ("train: {epochs: ten}", r"train.epochs: must be a valid integer"),

@@ -207,3 +207,34 @@ def test_model_is_saved_for_safe_mode(write_yaml, tmp_path):
     run = train(tiny(write_yaml), runs_dir=tmp_path / "runs", verbose=0)
     model = keras.saving.load_model(Path(run.path) / "model.keras", safe_mode=True)
     assert model.count_params() == run.model.count_params()
+
+
+def test_a_csv_run_copies_its_data_and_its_config_reruns_as_is(tmp_path):
+    import hashlib
+
+    n = 160
+    frame = pd.DataFrame({
+        "date": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        "load": np.sin(np.arange(n) / 5) * 10 + 50,
+        "temp": np.cos(np.arange(n) / 7),
+    })
+    (tmp_path / "project").mkdir()
+    frame.to_csv(tmp_path / "project" / "series.csv", index=False)
+    config = tmp_path / "project" / "load.yaml"
+    config.write_text(
+        "data: {path: series.csv, time_column: date, targets: [load], lookback: 14, horizon: 7}\n"
+        "model: {layers: [4]}\ntrain: {epochs: 1}\nevaluate: {plots: false}\n"
+    )
+    run = train(config, runs_dir=tmp_path / "runs", verbose=0)
+    assert (run.path / "data" / "series.csv").read_bytes() == (tmp_path / "project" / "series.csv").read_bytes()
+    resolved = seqkit.load_config(run.path / "config.yaml")
+    assert resolved.data.path == "data/series.csv"
+    manifest = json.loads((run.path / "manifest.json").read_text())
+    assert manifest["data_sha256"] == hashlib.sha256((tmp_path / "project" / "series.csv").read_bytes()).hexdigest()
+    forecast = run.predict(frame)
+    assert list(forecast.columns) == ["date", "load"]
+    assert str(forecast["date"].iloc[0].date()) == "2020-06-09"  # the day after the last row
+    again = train(run.path / "config.yaml", runs_dir=tmp_path / "runs2", verbose=0)
+    assert again.metrics["results"]["model"]["overall"]["rmse"] == pytest.approx(
+        run.metrics["results"]["model"]["overall"]["rmse"], rel=1e-5
+    )

@@ -106,6 +106,15 @@ def experiment_rules(cfg: ExperimentConfig) -> list[tuple[str, str]]:
             )
     head_type = getattr(getattr(model, "head", None), "type", None)
     data = cfg.data
+    lookback, stride = getattr(data, "lookback", None), getattr(data, "stride", 1)
+    if getattr(model, "stateful", False) and isinstance(lookback, int) and stride != lookback:
+        problems.append(
+            (
+                "data.stride",
+                f"a stateful model carries its state from one window into the next, so each window "
+                f"must continue the previous one: set data.stride to data.lookback ({lookback}), got {stride}",
+            )
+        )
     if data is not None and head_type == "forecast" and getattr(model, "embedding", None) is not None:
         problems.append(
             (

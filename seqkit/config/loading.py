@@ -329,6 +329,7 @@ def _lenient_rule_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
     builds stand-ins from the defaults and the raw values (no validation) so a
     misspelt key in one section does not hide a broken combination in another.
     """
+    from seqkit.config.data import DataConfig
     from seqkit.config.train import TrainConfig
 
     def section(cls: type[BaseModel], value: Any) -> SimpleNamespace:
@@ -344,7 +345,8 @@ def _lenient_rule_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
     model = section(ModelConfig, raw.get("model"))
     head = model.head if isinstance(model.head, dict) else {}
     model.head = SimpleNamespace(type=head.get("type", "forecast"))
-    stand_in = SimpleNamespace(model=model, train=section(TrainConfig, raw.get("train")), data=raw.get("data"))
+    data = section(DataConfig, raw.get("data")) if isinstance(raw.get("data"), dict) else None
+    stand_in = SimpleNamespace(model=model, train=section(TrainConfig, raw.get("train")), data=data)
     problems: list[tuple[str, str]] = []
     for rule, arg in ((model_rules, model), (experiment_rules, stand_in)):
         try:

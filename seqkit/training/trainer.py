@@ -244,7 +244,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         run,
         history=checkpoint.history,
         runtime=runtime,
-        data_sha256=prepared.fingerprint if hasattr(prepared, "fingerprint") else _fingerprint(prepared),
+        data_sha256=_data_sha256(config, frame, prepared),
         command=command if command is not None else " ".join(sys.argv),
     )
     shutil.rmtree(checkpoints, ignore_errors=True)
@@ -254,10 +254,13 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
     return run
 
 
-def _fingerprint(prepared) -> str:
-    from seqkit.training.run_files import sha256_array
+def _data_sha256(config: ExperimentConfig, frame, prepared) -> str:
+    """SHA-256 of the input file (what `sha256sum` prints), else of every loaded value."""
+    from seqkit.training.run_files import sha256_array, sha256_file
 
-    return sha256_array(np.ascontiguousarray(prepared.targets_original))
+    if frame is None and config.data is not None and config.data.path is not None:
+        return sha256_file(config.base_dir / config.data.path)
+    return sha256_array(np.ascontiguousarray(prepared.values))
 
 
 def _count(n: int, noun: str) -> str:
