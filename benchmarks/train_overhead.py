@@ -25,7 +25,7 @@ import sys
 
 LOOKBACK, HORIZON, UNITS, BATCH = 64, 1, 128, 64
 
-COMMON = r"""
+COMMON = rf"""
 import json, os, sys, tempfile, time
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import numpy as np
@@ -45,7 +45,7 @@ class EpochTimer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self.times.append(time.perf_counter() - self.start)
 timer = EpochTimer()
-""".format(LOOKBACK=LOOKBACK, HORIZON=HORIZON, UNITS=UNITS, BATCH=BATCH)
+"""
 
 HAND_WRITTEN = COMMON + r"""
 keras.utils.set_random_seed(0)
