@@ -115,3 +115,16 @@ def test_model_fit_consumes_the_dataset_directly():
     model.compile(optimizer="adam", loss="mse")
     history = model.fit(windows.dataset(16, shuffle=True, seed=0), epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 256, 1000, 65_537, 200_003])
+def test_epoch_order_is_a_permutation_that_changes_with_the_key(count):
+    from seqkit.data.windows import _EpochOrder
+
+    order = _EpochOrder(count)
+    first = np.concatenate([order.positions(11, b, min(b + 300, count)) for b in range(0, count, 300)])
+    np.testing.assert_array_equal(np.sort(first), np.arange(count))
+    if count >= 256:
+        second = order.positions(12, 0, count)
+        assert not np.array_equal(first, second)
+        assert abs(np.corrcoef(np.arange(count), first)[0, 1]) < 0.2  # not close to chronological

@@ -4,15 +4,15 @@ A `WindowSet` never stores windows. It keeps the scaled series (one C-contiguous
 float32 array `(n_time, n_columns)`) and the arithmetic progression (or, for a
 random split, the array) of window start rows. NumPy strided views turn a start
 row into its input and target window; a batch is gathered only when asked for.
-Memory is O(series length) plus O(batch): for a shuffled epoch, one int32
-permutation of the window positions.
+Memory is O(series length) plus O(batch): the shuffled order of an epoch is a
+keyed pseudo-random bijection computed batch by batch, never an index array.
 
 Only `WindowSet.dataset` touches TensorFlow, to hand batches to `Model.fit`.
 """
 
 from __future__ import annotations
 
-import threading
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -23,29 +23,79 @@ from seqkit.errors import DataError
 
 # Windows materialised per step by `inputs()`, `targets()` and `to_original()`.
 _CHUNK = 4096
+# Batches gathered per call from tf.data into NumPy (see `_batch_calls`), and calls prepared ahead.
+_BATCHES_PER_CALL = 8
+_CHUNKS_IN_FLIGHT = 2
+
+
+def _batch_calls(count: int, batch_size: int, drop_remainder: bool) -> np.ndarray:
+    """`(begin, end, n_batches)` rows: one NumPy gather per `_BATCHES_PER_CALL` full batches, then one per batch.
+
+    Gathering several batches per call amortises the fixed cost of crossing from
+    tf.data into Python, which on CPU is larger than the copy itself.
+    """
+    chunk = _BATCHES_PER_CALL * batch_size
+    full = count // chunk
+    rows = [(c * chunk, (c + 1) * chunk, _BATCHES_PER_CALL) for c in range(full)]
+    for begin in range(full * chunk, count, batch_size):
+        end = min(begin + batch_size, count)
+        if end - begin == batch_size or not drop_remainder:
+            rows.append((begin, end, 1))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 class _EpochOrder:
-    """The shuffled window order of one epoch, keyed by a per-epoch random key.
+    """A pseudo-random permutation of window positions `[0, count)`, chosen by a per-epoch key.
 
-    Only the latest permutation is kept (int32 while it fits), so memory stays one
-    index per window however many epochs run.
+    Position `p` of an epoch maps to a window through three rounds of two bijections
+    of `[0, count)`: an affine map `(a * x + c) mod count` (`a` coprime with `count`)
+    that spreads neighbours across the series, then a keyed bit mix inside aligned
+    blocks of up to 65,536 windows. Every window appears exactly once per epoch, yet
+    nothing of size O(windows) is stored: memory and set-up time are O(batch), so the
+    first batch of a 10-million-window epoch comes at once.
     """
 
+    _ROUNDS = 3
+
     def __init__(self, count: int) -> None:
+        if count >= 2**40:
+            raise DataError(f"Shuffling supports up to 2**40 windows; this split has {count}.")
         self._count = count
-        self._lock = threading.Lock()
-        self._key: int | None = None
-        self._order: np.ndarray | None = None
+        self._block_bits = min(16, max(count.bit_length() - 1, 0))
+        self._block_mask = np.uint64((1 << self._block_bits) - 1)
+        self._full = np.uint64((count >> self._block_bits) << self._block_bits)
+        self._cached: tuple[int, list] | None = None
+
+    def _rounds(self, key: int) -> list[tuple[np.uint64, ...]]:
+        rng = np.random.default_rng(key)
+        count = self._count
+        limit = min(max(count, 2), 2**23)  # keeps a * x below 2**63 for count < 2**40
+        rounds = []
+        for _ in range(self._ROUNDS):
+            a = int(rng.integers(1, limit)) if count > 1 else 1
+            while math.gcd(a, count) != 1:
+                a = a % (limit - 1) + 1
+            c = int(rng.integers(0, count)) if count > 1 else 0
+            multiplier = int(rng.integers(0, 2**30)) * 2 + 1
+            offset = int(rng.integers(0, 2**31))
+            shift = max(1, self._block_bits // 2)
+            rounds.append(tuple(np.uint64(v) for v in (a, c, multiplier, offset, shift)))
+        return rounds
 
     def positions(self, key: int, begin: int, end: int) -> np.ndarray:
-        with self._lock:
-            if key != self._key:
-                dtype = np.int32 if self._count < 2**31 else np.int64
-                order = np.arange(self._count, dtype=dtype)
-                np.random.default_rng(key).shuffle(order)
-                self._key, self._order = key, order
-            return self._order[begin:end]
+        cached = self._cached
+        if cached is None or cached[0] != key:
+            cached = self._cached = (key, self._rounds(key))
+        count, mask, full = np.uint64(self._count), self._block_mask, self._full
+        x = np.arange(begin, end, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for a, c, multiplier, offset, shift in cached[1]:
+                x = (x * a + c) % count
+                low = x & mask
+                mixed = (low * multiplier + offset) & mask
+                mixed ^= mixed >> shift
+                x = np.where(x < full, (x - low) | mixed, x)
+        return x.astype(np.int64)
 
 
 class WindowSet:
@@ -121,6 +171,7 @@ class WindowSet:
         self.n_features = n_columns if n_features is None else n_features
         self.target_index = list(range(n_columns)) if target_index is None else list(target_index)
         self.window_norm, self.window_norm_mode = window_norm, window_norm_mode
+        self._targets_are_all_columns = self.target_index == list(range(n_columns))
         self._transform, self._original_targets, self.time_index = transform, original_targets, time_index
         span = lookback + gap + horizon
         last_start = n_time - span
@@ -188,7 +239,9 @@ class WindowSet:
         """Gather windows at `positions` (indices into this set) in model space."""
         starts = self._starts_at(positions)
         block = self._inputs_view[starts]  # the one copy: (batch, lookback, n_columns)
-        targets = self._targets_view[starts][:, :, self.target_index]
+        targets = self._targets_view[starts]
+        if not self._targets_are_all_columns:
+            targets = targets[:, :, self.target_index]
         ref = window_reference(block, self.window_norm, self.window_norm_mode)
         if ref is not None:
             targets = apply_window_norm(targets, ref[:, :, self.target_index], self.window_norm_mode)
@@ -232,31 +285,38 @@ class WindowSet:
                 + ". Lower `batch_size` or give more data."
             )
         order = _EpochOrder(count) if shuffle else None
+        calls = _batch_calls(count, batch_size, drop_remainder)
 
-        def make_batch(key: np.int64, index: np.int64) -> tuple[np.ndarray, np.ndarray]:
-            begin, end = int(index) * batch_size, min((int(index) + 1) * batch_size, count)
+        def make_batches(key: np.int64, begin: np.int64, end: np.int64, k: np.int64) -> tuple[np.ndarray, np.ndarray]:
+            begin, end = int(begin), int(end)
             positions = order.positions(int(key), begin, end) if order else np.arange(begin, end)
-            return self._batch(positions)
+            x, y = self._batch(positions)
+            return x.reshape(int(k), -1, *x.shape[1:]), y.reshape(int(k), -1, *y.shape[1:])
 
         batch_dim = batch_size if drop_remainder else None
-        x_shape = (batch_dim, self.lookback, self.n_features)
-        y_shape = (batch_dim, self.horizon, len(self.target_index))
+        x_shape = (None, batch_dim, self.lookback, self.n_features)
+        y_shape = (None, batch_dim, self.horizon, len(self.target_index))
 
-        def load(key, index):
-            x, y = tf.numpy_function(make_batch, [key, index], (tf.float32, tf.float32), stateful=False)
+        def load(key, call):
+            x, y = tf.numpy_function(
+                make_batches, [key, call[0], call[1], call[2]], (tf.float32, tf.float32), stateful=False
+            )
             x.set_shape(x_shape)
             y.set_shape(y_shape)
             return x, y
 
+        table = tf.data.Dataset.from_tensor_slices(calls)
         if shuffle:
             # One random key per iteration (= epoch) selects that epoch's permutation.
             keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
-            index = keys.flat_map(lambda key: tf.data.Dataset.range(n_batches).map(lambda i: (key, i)))
+            index = keys.flat_map(lambda key: table.map(lambda call: (key, call)))
         else:
-            index = tf.data.Dataset.range(n_batches).map(lambda i: (tf.constant(0, tf.int64), i))
-        batches = index.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        batches = batches.apply(tf.data.experimental.assert_cardinality(n_batches))
-        return batches.prefetch(tf.data.AUTOTUNE)
+            index = table.map(lambda call: (tf.constant(0, tf.int64), call))
+        # Gathering runs one call ahead on a tf.data thread; two chunks in flight bound the memory
+        # (a few MiB), and splitting a chunk into batches is cheap enough to stay synchronous.
+        chunks = index.map(load).prefetch(_CHUNKS_IN_FLIGHT)
+        batches = chunks.flat_map(lambda x, y: tf.data.Dataset.from_tensor_slices((x, y)))
+        return batches.apply(tf.data.experimental.assert_cardinality(n_batches))
 
     # ------------------------------------------------------------------ arrays (evaluation)
 
