@@ -247,8 +247,10 @@ def test_prepare_text_needs_the_text_section():
 
 def test_too_short_text_states_the_minimum_length():
     # round(0.1 n) >= 6 needs n >= 55 (round(5.5) == 6), and then train has 43 tokens.
-    with pytest.raises(DataError, match="has 10 char tokens.*lookback \\+ 1 = 6.*at least 55 tokens"):
+    with pytest.raises(DataError, match="lookback \\+ 1 = 6 tokens.*has 10 char tokens.*at least 55 tokens"):
         prepare_text(text_config(lookback=5), text="abcdefghij")
+    with pytest.raises(DataError, match="gives train 95, val 5, test 0 .*raise `split.val` to at least 11 steps"):
+        prepare_text(text_config(lookback=10, split={"type": "steps", "val": 5}), text="a" * 100)
     data = prepare_text(text_config(lookback=5), text="x" * 55)
     assert data.spans == {"train": (0, 43), "val": (43, 49), "test": (49, 55)}
 

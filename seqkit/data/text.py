@@ -644,13 +644,16 @@ def prepare_text(
         sizes = ", ".join(f"{name} {0 if spans[name] is None else spans[name][1] - spans[name][0]}"
                           for name in ("train", "val", "test"))
         minimum = _minimum_tokens(config)
-        advice = (f"Give at least {minimum} tokens" if minimum is not None
-                  else "No text length fits these split sizes; raise the steps of the short split")
+        advice = (
+            f"Give at least {minimum} tokens, or lower `lookback` or the validation/test sizes."
+            if minimum is not None
+            else f"No text is long enough: raise `split.{short[-1]}` to at least {config.lookback + 1} steps, or "
+            "lower `lookback`."
+        )
         raise DataError(
-            f"{origin[0].upper() + origin[1:]} has {n} {options.level} tokens, too few for lookback {config.lookback}: "
-            f"each split needs lookback + 1 = {config.lookback + 1} tokens for one window (inputs plus the next-token "
-            f"target), but the split gives {sizes} tokens (too short: {', '.join(short)}). {advice}, or lower "
-            "`lookback` or the validation/test sizes."
+            f"Each split needs lookback + 1 = {config.lookback + 1} tokens for one window (inputs plus the "
+            f"next-token target), but {origin} has {n} {options.level} tokens and `split` gives {sizes} "
+            f"(too short: {', '.join(short)}). {advice}"
         )
     train_begin, train_end = spans["train"]
     if vocabulary is None:
