@@ -193,6 +193,36 @@ class SyntheticConfig(Section):
     noise: float = Field(default=0.1, ge=0.0)
 
 
+class TextConfig(Section):
+    """Tokenisation and vocabulary of a text corpus for a language model (`data.text`).
+
+    Attributes:
+        level: `char` (every character is a token) or `word` (words and punctuation
+            marks are separate tokens, found by the regex `\\w+(?:'\\w+)*|[^\\w\\s]`).
+        lowercase: Lower-case the text before tokenising. Default: false at `char`
+            level (case is part of what a character model learns to write), true at
+            `word` level (as Keras' `Tokenizer`; it shrinks the vocabulary).
+        max_vocab: Largest vocabulary size, counting the padding id 0 and `<unk>` (so
+            it is the `Embedding` input size and the softmax width, as Keras'
+            `TextVectorization(max_tokens=...)`): the `max_vocab - 2` most frequent
+            training tokens are kept, the rest map to `<unk>`. None: keep every token.
+        min_count: Tokens seen fewer times than this in the training text map to `<unk>`.
+    """
+
+    level: Literal["char", "word"] = "char"
+    lowercase: bool = False
+    max_vocab: int | None = Field(default=None, ge=3)
+    min_count: int = Field(default=1, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lowercase_default_follows_level(cls, data: object) -> object:
+        # Resolved here, so the saved config states the value that was used.
+        if isinstance(data, dict) and data.get("lowercase") is None and data.get("level") == "word":
+            return {**data, "lowercase": True}
+        return data
+
+
 # ----------------------------------------------------------------------------- the section
 
 
@@ -228,6 +258,15 @@ class DataConfig(Section):
         transform: Column transforms and scaler, with per-column overrides.
         window_norm: Per-window normalisation.
         synthetic: Options of the `synthetic` dataset.
+        text: Set it to train a language model on text instead of a series. Then
+            `dataset` names a text corpus (`pydoc_topics`) or `path` a UTF-8 `.txt`
+            file; `lookback` is the sequence length, and window `k` has input tokens
+            `[s_k, s_k + lookback)` and next-token targets `[s_k + 1, s_k + lookback + 1)`;
+            `horizon` stays 1 and `gap` 0; `stride: lookback` gives non-overlapping
+            windows (the default 1 starts one at every token); `split` is `fraction` or
+            `steps`, counted in tokens: contiguous blocks of the token stream, train
+            first, then validation, then test. Column, time and transform options are
+            refused.
     """
 
     dataset: str | None = None
@@ -247,6 +286,7 @@ class DataConfig(Section):
     transform: TransformConfig = Field(default_factory=TransformConfig)
     window_norm: WindowNormConfig = Field(default_factory=WindowNormConfig)
     synthetic: SyntheticConfig | None = None
+    text: TextConfig | None = None
 
     @field_validator("path")
     @classmethod
@@ -297,6 +337,40 @@ class DataConfig(Section):
             raise ValueError(f"`features` lists a column twice: {self.features}. List each column once.")
         if self.targets is not None and len(set(self.targets)) != len(self.targets):
             raise ValueError(f"`targets` lists a column twice: {self.targets}. List each column once.")
+        return self
+
+    @model_validator(mode="after")
+    def _text_rules(self) -> DataConfig:
+        if self.text is None:
+            return self
+        if self.horizon != 1 or self.gap != 0:
+            raise ValueError(
+                f"With `text`, `horizon` must be 1 and `gap` 0; received horizon {self.horizon} and gap {self.gap}. "
+                "A language model predicts the next token at every step of its window (targets are the inputs "
+                "shifted by one), so there is no horizon to choose. Remove `horizon` and `gap`."
+            )
+        if not isinstance(self.split, (FractionSplit, StepsSplit)):
+            raise ValueError(
+                f"With `text`, `split.type` must be `fraction` or `steps` (counted in tokens); received "
+                f"{self.split.type!r}. A date split needs timestamps, which text has not; a random split would put "
+                "test tokens inside overlapping training windows. The token stream is cut into contiguous blocks: "
+                "train first, then validation, then test."
+            )
+        series_only = ("features", "targets", "time_column", "time_format", "period", "missing", "transform",
+                       "window_norm", "synthetic")
+        given = [name for name in series_only if name in self.model_fields_set and getattr(self, name) is not None]
+        if given:
+            one = len(given) == 1
+            raise ValueError(
+                f"{', '.join(f'`{name}`' for name in given)} cannot be set together with `text`: "
+                f"{'it describes' if one else 'they describe'} a numeric series (columns, timestamps, scaling), "
+                f"while a text is one stream of token ids. Remove {'it' if one else 'them'}, or remove `text` "
+                "to forecast a series."
+            )
+        if self.path is not None and not self.path.lower().endswith(".txt"):
+            raise ValueError(
+                f"With `text`, `path` must name a UTF-8 `.txt` file; received {self.path!r}. Save the text as .txt."
+            )
         return self
 
     def seasonal_period(self, step: SeasonalDiffStep) -> int:

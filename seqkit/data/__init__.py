@@ -5,11 +5,23 @@ Public API:
     describe_spec(config, base_dir=None) -> SeriesSpec
     list_datasets() -> list[DatasetInfo]
     load_text(name) -> str
+    prepare_text(config, *, text=None, base_dir=None, vocabulary=None) -> PreparedText
+    unigram_baseline(train_ids, test_targets, vocab_size) -> dict
+    token_metrics(y_true_ids, probabilities) -> dict
 """
 
 from seqkit.data.datasets import DatasetInfo, list_datasets, load_dataset, load_text
 from seqkit.data.pipeline import PreparedData, SeriesSpec, describe_spec, prepare
 from seqkit.data.sources import DataWarning
+from seqkit.data.text import (
+    PreparedText,
+    TextSpec,
+    TokenWindows,
+    Vocabulary,
+    prepare_text,
+    token_metrics,
+    unigram_baseline,
+)
 from seqkit.data.transforms import ForecastContext, Transform
 from seqkit.data.windows import WindowSet
 
@@ -18,12 +30,19 @@ __all__ = [
     "DatasetInfo",
     "ForecastContext",
     "PreparedData",
+    "PreparedText",
     "SeriesSpec",
+    "TextSpec",
+    "TokenWindows",
     "Transform",
+    "Vocabulary",
     "WindowSet",
     "describe_spec",
     "list_datasets",
     "load_dataset",
     "load_text",
     "prepare",
+    "prepare_text",
+    "token_metrics",
+    "unigram_baseline",
 ]

@@ -1,0 +1,769 @@
+"""Text for language models: tokens -> vocabulary fitted on train -> zero-copy next-token windows.
+
+A text is tokenised once (characters, or words and punctuation marks), cut into
+contiguous blocks of the token stream (train first, then validation, then test),
+and encoded with a `Vocabulary` fitted on the training block only, so nothing of
+the validation or test text leaks into the ids. The result is one int32 array of
+token ids for the whole text.
+
+Each split is a `TokenWindows`: like the series `WindowSet` it never stores
+windows, only the id array and the start of each window. Window `k` has inputs
+`ids[s_k : s_k + lookback]` and per-timestep next-token targets
+`ids[s_k + 1 : s_k + lookback + 1]`, so a model with `return_sequences=True` and a
+softmax over the vocabulary learns from every position of every window. This
+replaces the tutorials' practice of training on every n-gram prefix, pre-padded
+to a fixed length, with one target per sequence.
+
+`stream_order` reorders windows for stateful truncated backpropagation through
+time (TBPTT); `unigram_baseline` and `token_metrics` score a language model
+against the simplest model worth beating.
+
+Only `TokenWindows.dataset` touches TensorFlow.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from seqkit.config.data import DataConfig, FractionSplit, StepsSplit, TextConfig
+from seqkit.data.datasets.registry import load_text
+from seqkit.data.sources import resolve_path
+from seqkit.data.windows import _EpochOrder
+from seqkit.errors import ConfigError, DataError
+
+PAD_ID = 0
+UNK_ID = 1
+PAD_TOKEN = "<pad>"
+UNK_TOKEN = "<unk>"
+# Words (letters, digits, underscores, with inner apostrophes: "don't") and every other
+# non-space character as a token of its own, so punctuation never sticks to a word.
+WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+
+_JSON_VERSION = 1
+# Windows (or tokens, in `token_metrics`) handled per step when materialising arrays.
+_CHUNK = 4096
+
+
+# ----------------------------------------------------------------------------- tokens
+
+
+def _units(text: str, level: str, lowercase: bool) -> np.ndarray | list[str]:
+    """The token stream of `text`: Unicode code points (uint32) at char level, token strings at word level."""
+    if lowercase:
+        text = text.lower()
+    if level == "char":
+        return np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    return WORD_PATTERN.findall(text)
+
+
+def _counts(units: np.ndarray | list[str]) -> dict[str, int]:
+    if isinstance(units, np.ndarray):
+        codes, counts = np.unique(units, return_counts=True)
+        return {chr(code): int(count) for code, count in zip(codes.tolist(), counts.tolist(), strict=True)}
+    return dict(collections.Counter(units))
+
+
+class Vocabulary:
+    """Token <-> id mapping fitted on training text.
+
+    Ids: 0 is padding (reserved; `encode` never produces it, `decode` skips it),
+    1 is `<unk>` (every token not in the vocabulary), then the training tokens by
+    descending frequency, ties broken by code-point order of the token, so the same
+    text always gives the same ids.
+
+    Tokenisation: at `char` level every character (Unicode code point) is a token;
+    at `word` level the regex `WORD_PATTERN` (`\\w+(?:'\\w+)*|[^\\w\\s]`) finds
+    words and single punctuation marks, and whitespace is dropped. With `lowercase`
+    the text is lower-cased first.
+
+    Example:
+        ```python
+        vocab = Vocabulary.fit("abracadabra")
+        vocab.tokens           # ('<pad>', '<unk>', 'a', 'b', 'r', 'c', 'd')
+        vocab.encode("cab!")   # array([5, 2, 3, 1], dtype=int32)
+        vocab.decode([5, 2, 3, 1])  # 'cab\\ufffd'
+        ```
+
+    Attributes:
+        level: `char` or `word`.
+        lowercase: Whether text is lower-cased before tokenising.
+    """
+
+    def __init__(self, tokens: Sequence[str], *, level: str = "char", lowercase: bool = False) -> None:
+        """A vocabulary with ids `2, 3, ...` for `tokens` (use `fit` to build one from text).
+
+        Raises:
+            DataError: unknown level, a repeated or empty token, or (char level) a token
+                longer than one character.
+        """
+        if level not in ("char", "word"):
+            raise DataError(f"`level` must be 'char' or 'word'; received {level!r}.")
+        tokens = tuple(tokens)
+        if len(set(tokens)) != len(tokens):
+            repeated = next(t for t, c in collections.Counter(tokens).items() if c > 1)
+            raise DataError(f"Vocabulary tokens must be unique; {repeated!r} appears more than once.")
+        bad = next((t for t in tokens if not isinstance(t, str) or not t or (level == "char" and len(t) != 1)), None)
+        if bad is not None:
+            rule = "one character" if level == "char" else "a non-empty string"
+            raise DataError(f"Every {level}-level vocabulary token must be {rule}; received {bad!r}.")
+        self.level, self.lowercase = level, bool(lowercase)
+        self._tokens = (PAD_TOKEN, UNK_TOKEN, *tokens)
+        self._index = {token: position + 2 for position, token in enumerate(tokens)}
+        # `decode` writes `<unk>` as U+FFFD at char level so decoded text keeps one character per id.
+        self._unk_text = "\ufffd" if level == "char" else UNK_TOKEN
+
+    @classmethod
+    def fit(cls, text: str, config: TextConfig | None = None) -> Vocabulary:
+        """Build the vocabulary of `text` (pass only the training text).
+
+        Args:
+            text: The training text.
+            config: Level, lower-casing, `max_vocab` and `min_count` (default `TextConfig()`).
+
+        Returns:
+            The fitted `Vocabulary`.
+        """
+        config = config or TextConfig()
+        return cls._from_counts(_counts(_units(text, config.level, config.lowercase)), config)
+
+    @classmethod
+    def _from_counts(cls, counts: dict[str, int], config: TextConfig) -> Vocabulary:
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        kept = [token for token, count in ranked if count >= config.min_count]
+        if config.max_vocab is not None:
+            kept = kept[: config.max_vocab - 2]
+        return cls(kept, level=config.level, lowercase=config.lowercase)
+
+    # ------------------------------------------------------------------ mapping
+
+    @property
+    def size(self) -> int:
+        """Number of ids, padding and `<unk>` included: the `Embedding` input size and softmax width."""
+        return len(self._tokens)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """Token of each id: `tokens[0] == '<pad>'`, `tokens[1] == '<unk>'`."""
+        return self._tokens
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Vocabulary):
+            return NotImplemented
+        return (self.level, self.lowercase, self._tokens) == (other.level, other.lowercase, other._tokens)
+
+    def __hash__(self) -> int:
+        return hash((self.level, self.lowercase, self._tokens))
+
+    def __repr__(self) -> str:
+        return f"Vocabulary(level={self.level!r}, lowercase={self.lowercase}, size={self.size})"
+
+    def tokenize(self, text: str) -> list[str]:
+        """The tokens of `text` as this vocabulary sees them (lower-cased if `lowercase`)."""
+        units = _units(text, self.level, self.lowercase)
+        return list(units) if isinstance(units, list) else [chr(code) for code in units.tolist()]
+
+    def _encode_units(self, units: np.ndarray | list[str]) -> np.ndarray:
+        if isinstance(units, np.ndarray):
+            # One dictionary look-up per distinct character, then a vectorised gather.
+            codes, inverse = np.unique(units, return_inverse=True)
+            table = np.array([self._index.get(chr(code), UNK_ID) for code in codes.tolist()], dtype=np.int32)
+            return np.ascontiguousarray(table[inverse.reshape(-1)])
+        index = self._index
+        return np.fromiter((index.get(token, UNK_ID) for token in units), dtype=np.int32, count=len(units))
+
+    def encode(self, text: str) -> np.ndarray:
+        """int32 `(n_tokens,)` ids of `text`; tokens not in the vocabulary become 1 (`<unk>`), never 0."""
+        return self._encode_units(_units(text, self.level, self.lowercase))
+
+    def decode(self, ids: Iterable[int] | np.ndarray) -> str:
+        """The text of `ids`.
+
+        Character tokens are joined directly; word tokens are joined with single spaces
+        (so `"Hello, world."` comes back as `"Hello , world ."`, lower-cased if
+        `lowercase`). Padding (0) is skipped; `<unk>` is written as U+FFFD at char
+        level and as `<unk>` at word level.
+
+        Raises:
+            DataError: an id outside `[0, size)`.
+        """
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.size):
+            bad = ids[(ids < 0) | (ids >= self.size)][0]
+            raise DataError(f"Token id {bad} is outside this vocabulary's ids 0 to {self.size - 1}.")
+        words = [self._unk_text if i == UNK_ID else self._tokens[i] for i in ids.tolist() if i != PAD_ID]
+        return "".join(words) if self.level == "char" else " ".join(words)
+
+    # ------------------------------------------------------------------ state
+
+    def to_json(self) -> dict:
+        """The vocabulary as JSON-compatible data (no pickle); the tokens are listed in id order from id 2."""
+        return {
+            "version": _JSON_VERSION,
+            "level": self.level,
+            "lowercase": self.lowercase,
+            "tokens": list(self._tokens[2:]),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Vocabulary:
+        """Rebuild a `Vocabulary` saved by `to_json`.
+
+        Raises:
+            DataError: unknown format version, or malformed tokens.
+        """
+        version = data.get("version")
+        if version != _JSON_VERSION:
+            raise DataError(
+                f"Vocabulary state has version {version!r}; this seqkit reads version {_JSON_VERSION}. "
+                "Re-run the text preparation with this seqkit version."
+            )
+        return cls(data["tokens"], level=data["level"], lowercase=data["lowercase"])
+
+
+# ----------------------------------------------------------------------------- windows
+
+
+class TokenWindows:
+    """Next-token windows of one split, as views on one int32 id array.
+
+    Window `k` has inputs `ids[s_k : s_k + lookback]` and targets
+    `ids[s_k + 1 : s_k + lookback + 1]` (the next token at every step), with
+    `s_k = first_start + k * stride`; no window reads past `stop`, the end of its split.
+
+    Example (a worked index example, `ids = np.arange(10)`, lookback 3, stride 2):
+
+    ```
+    window 0: inputs 0 1 2  targets 1 2 3
+    window 1: inputs 2 3 4  targets 3 4 5
+    window 2: inputs 4 5 6  targets 5 6 7
+    window 3: inputs 6 7 8  targets 7 8 9
+    ```
+
+    A fifth window would need a target at position 10, which does not exist.
+    `stride == lookback` gives non-overlapping windows (each token is a target once).
+
+    Attributes:
+        ids: int32 `(n_tokens,)` the whole token stream, shared by every split.
+        name: `train`, `val` or `test`.
+        lookback: Tokens per window.
+        stride: Tokens between consecutive window starts.
+        stop: End (exclusive) of the split's block of `ids`.
+    """
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        *,
+        name: str,
+        lookback: int,
+        stride: int = 1,
+        first_start: int = 0,
+        stop: int | None = None,
+        count: int | None = None,
+        starts: np.ndarray | None = None,
+    ) -> None:
+        """Describe windows over `ids` without copying it.
+
+        Args:
+            ids: Token ids, any integer array (converted to C-contiguous int32 only if needed).
+            name: Name for messages.
+            lookback, stride: Window geometry.
+            first_start: Start of window 0.
+            stop: End (exclusive) of the block windows must stay in; default `len(ids)`.
+            count: Number of windows; default every window that fits before `stop`.
+            starts: Explicit start positions instead of a progression (`stream_order`).
+
+        Raises:
+            DataError: `count` or `starts` ask for windows that do not fit.
+        """
+        ids = np.asarray(ids)
+        if ids.dtype != np.int32 or not ids.flags.c_contiguous or ids.ndim != 1:
+            ids = np.ascontiguousarray(ids.reshape(-1), dtype=np.int32)
+        self.ids, self.name, self.lookback, self.stride = ids, name, lookback, stride
+        self.stop = len(ids) if stop is None else stop
+        last_start = self.stop - lookback - 1
+        if starts is not None:
+            self._starts: np.ndarray | None = np.asarray(starts, dtype=np.int64).reshape(-1)
+            self._first, self._count = 0, len(self._starts)
+            if self._count and (self._starts.min() < 0 or self._starts.max() > last_start):
+                raise DataError(f"Window starts of split {name!r} fall outside positions 0 to {last_start}.")
+        else:
+            self._starts = None
+            self._first = first_start
+            fits = 0 if last_start < first_start else (last_start - first_start) // stride + 1
+            self._count = fits if count is None else count
+            if self._count > fits:
+                raise DataError(f"Split {name!r} asks for {self._count} windows but only {fits} fit.")
+        # Read-only strided view: row s is ids[s : s + lookback]; targets are row s + 1.
+        item = ids.strides[0]
+        self._view = np.lib.stride_tricks.as_strided(
+            ids, shape=(max(len(ids) - lookback + 1, 0), lookback), strides=(item, item), writeable=False
+        )
+
+    def __len__(self) -> int:
+        """Number of windows."""
+        return self._count
+
+    def __repr__(self) -> str:
+        return f"TokenWindows({self.name!r}, windows={len(self)}, lookback={self.lookback}, stride={self.stride})"
+
+    def _starts_at(self, positions: np.ndarray) -> np.ndarray:
+        if self._starts is not None:
+            return self._starts[positions]
+        return self._first + np.asarray(positions, dtype=np.int64) * self.stride
+
+    @property
+    def starts(self) -> np.ndarray:
+        """int64 `(n_windows,)`: each window's first input position in `ids`."""
+        return self._starts_at(np.arange(len(self)))
+
+    def _batch(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        starts = self._starts_at(positions)
+        return self._view[starts], self._view[starts + 1]  # the only copies: (batch, lookback) each
+
+    # ------------------------------------------------------------------ batches
+
+    def dataset(self, batch_size: int, *, shuffle: bool, seed: int | None = None, drop_remainder: bool = False):
+        """Batches for `Model.fit` / `evaluate` / `predict`.
+
+        Args:
+            batch_size: Windows per batch.
+            shuffle: Visit windows in a new random order every epoch (training); False
+                keeps this set's order (validation, test, and stateful training after
+                `stream_order`).
+            seed: Makes the sequence of epoch orders reproducible; None: random.
+            drop_remainder: Drop the last, smaller batch (a static batch size, as
+                stateful models need).
+
+        Returns:
+            A `tf.data.Dataset` of `(x, y)`: x int32 `(batch, lookback)` token ids, y int32
+            `(batch, lookback)` the next token at every step (for
+            `SparseCategoricalCrossentropy` on a `(batch, lookback, vocab_size)` softmax).
+            Memory: the id array, one index per window for the shuffled order, and the
+            batches in flight.
+
+        Raises:
+            DataError: no complete batch.
+        """
+        import tensorflow as tf
+
+        if batch_size < 1:
+            raise DataError(f"`batch_size` must be at least 1; received {batch_size}.")
+        count = len(self)
+        n_batches = count // batch_size if drop_remainder else -(-count // batch_size)
+        if n_batches == 0:
+            raise DataError(
+                f"Split {self.name!r} has {count} window(s), not enough for one batch of {batch_size}"
+                + (" with `drop_remainder`" if drop_remainder else "")
+                + ". Lower `batch_size` or give more text."
+            )
+        order = _EpochOrder(count) if shuffle else None
+
+        def make_batch(key: np.int64, index: np.int64) -> tuple[np.ndarray, np.ndarray]:
+            begin, end = int(index) * batch_size, min((int(index) + 1) * batch_size, count)
+            positions = order.positions(int(key), begin, end) if order else np.arange(begin, end)
+            return self._batch(positions)
+
+        shape = (batch_size if drop_remainder else None, self.lookback)
+
+        def load(key, index):
+            x, y = tf.numpy_function(make_batch, [key, index], (tf.int32, tf.int32), stateful=False)
+            x.set_shape(shape)
+            y.set_shape(shape)
+            return x, y
+
+        if shuffle:
+            # One random key per iteration (= epoch) selects that epoch's permutation.
+            keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+            index = keys.flat_map(lambda key: tf.data.Dataset.range(n_batches).map(lambda i: (key, i)))
+        else:
+            index = tf.data.Dataset.range(n_batches).map(lambda i: (tf.constant(0, tf.int64), i))
+        batches = index.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        batches = batches.apply(tf.data.experimental.assert_cardinality(n_batches))
+        return batches.prefetch(tf.data.AUTOTUNE)
+
+    # ------------------------------------------------------------------ arrays (evaluation)
+
+    def _gather_all(self, which: int) -> np.ndarray:
+        out = np.empty((len(self), self.lookback), np.int32)
+        for begin in range(0, len(self), _CHUNK):
+            positions = np.arange(begin, min(begin + _CHUNK, len(self)))
+            out[positions] = self._view[self._starts_at(positions) + which]
+        return out
+
+    def inputs(self) -> np.ndarray:
+        """int32 `(n_windows, lookback)` input ids (materialised: for evaluation)."""
+        return self._gather_all(0)
+
+    def targets(self) -> np.ndarray:
+        """int32 `(n_windows, lookback)` next-token target ids (materialised: for evaluation)."""
+        return self._gather_all(1)
+
+    # ------------------------------------------------------------------ orders
+
+    def with_stride(self, stride: int) -> TokenWindows:
+        """The windows of the same block with another stride.
+
+        `with_stride(lookback)` gives non-overlapping windows, so every token of the
+        block is scored exactly once: the way to measure perplexity on val/test when
+        training used a small stride.
+        """
+        if self._starts is not None:
+            raise DataError("`with_stride` needs windows in their natural order; call it before `stream_order`.")
+        if stride < 1:
+            raise DataError(f"`stride` must be at least 1; received {stride}.")
+        return TokenWindows(self.ids, name=self.name, lookback=self.lookback, stride=stride,
+                            first_start=self._first, stop=self.stop)
+
+    def stream_order(self, batch_size: int) -> TokenWindows:
+        """The same windows reordered for stateful TBPTT: row j of batch i continues row j of batch i-1.
+
+        The windows are cut into `batch_size` contiguous streams of `K = len(self) // batch_size`
+        windows (the last `len(self) % batch_size` windows are dropped); batch `i` holds
+        windows `j * K + i` for rows `j = 0 .. batch_size - 1`. A stateful model carries
+        row j's state from one batch to the next, so it should see what came before.
+
+        Example (windows 0..9, batch_size 3, so K = 3 and window 9 is dropped):
+
+        ```
+        batch 0: windows 0 3 6
+        batch 1: windows 1 4 7
+        batch 2: windows 2 5 8
+        ```
+
+        With `stride == lookback` each row is one contiguous stretch of text across
+        batches: row j of batch i ends exactly where row j of batch i+1 begins. Feed it
+        with `dataset(batch_size, shuffle=False, drop_remainder=True)` to a model with
+        `stateful=True` and reset the states at the start of every epoch.
+
+        Raises:
+            DataError: fewer windows than `batch_size`.
+        """
+        if batch_size < 1:
+            raise DataError(f"`batch_size` must be at least 1; received {batch_size}.")
+        per_stream = len(self) // batch_size
+        if per_stream == 0:
+            raise DataError(
+                f"Split {self.name!r} has {len(self)} window(s), fewer than `batch_size` ({batch_size}) streams. "
+                "Lower `batch_size` or give more text."
+            )
+        positions = (np.arange(batch_size)[None, :] * per_stream + np.arange(per_stream)[:, None]).reshape(-1)
+        return TokenWindows(self.ids, name=self.name, lookback=self.lookback, stride=self.stride,
+                            stop=self.stop, starts=self._starts_at(positions))
+
+
+# ----------------------------------------------------------------------------- preparation
+
+
+@dataclasses.dataclass(frozen=True)
+class TextSpec:
+    """Shapes a language model needs.
+
+    Attributes:
+        lookback: Tokens per input window.
+        vocab_size: Number of ids (padding and `<unk>` included): `Embedding(input_dim=...)`
+            and the width of the softmax.
+        level: `char` or `word`.
+    """
+
+    lookback: int
+    vocab_size: int
+    level: str
+
+    @property
+    def input_shape(self) -> tuple[int]:
+        """`(lookback,)`, the shape of one window of ids."""
+        return (self.lookback,)
+
+
+@dataclasses.dataclass
+class PreparedText:
+    """Everything training and evaluation of a language model need from the text.
+
+    Attributes:
+        train: Training windows (shuffle them, or `stream_order` them for stateful TBPTT).
+        val: Validation windows, or None when the validation split is empty.
+        test: Test windows, or None when the test split is empty.
+        vocabulary: Fitted on the training block only; `to_json()` / `Vocabulary.from_json`.
+        spec: Lookback and vocabulary size.
+        ids: int32 `(n_tokens,)` the whole text encoded (every split's windows view it).
+        spans: `(begin, end)` token positions of each split's block, by name.
+    """
+
+    train: TokenWindows
+    val: TokenWindows | None
+    test: TokenWindows | None
+    vocabulary: Vocabulary
+    spec: TextSpec
+    ids: np.ndarray
+    spans: dict[str, tuple[int, int]]
+
+
+def _read_corpus(config: DataConfig, text: str | None, base_dir: Path | None) -> tuple[str, str]:
+    """The text and a name for it in messages."""
+    if text is not None:
+        if not isinstance(text, str):
+            raise DataError(f"`text` must be a str; received {type(text).__name__}. Decode bytes first.")
+        return text, "the text passed from Python"
+    if config.dataset is not None:
+        return load_text(config.dataset), f"text corpus {config.dataset!r}"
+    if config.path is not None:
+        file = resolve_path(config.path, base_dir)
+        if file.suffix.lower() != ".txt":
+            raise DataError(f"`data.path` {file.name!r} must be a UTF-8 .txt file for `text`. Save it as .txt.")
+        try:
+            # utf-8-sig drops a byte-order mark; newlines are read as "\n" whatever the platform wrote.
+            return file.read_text(encoding="utf-8-sig"), f"file '{file.name}'"
+        except UnicodeDecodeError as error:
+            bad = error.object[error.start : error.start + 1]
+            raise DataError(
+                f"File '{file.name}' is not valid UTF-8: byte {error.start} ({bad!r}) cannot be decoded. "
+                "Re-save the file as UTF-8."
+            ) from error
+        except OSError as error:
+            raise DataError(f"File '{file.name}' could not be read: {error}.") from error
+    raise DataError(
+        "No text to prepare. Set `data.dataset` (e.g. `pydoc_topics`), `data.path` (a .txt file next to the "
+        "config), or pass `text=` from Python."
+    )
+
+
+def _spans(n: int, config: DataConfig) -> dict[str, tuple[int, int] | None]:
+    """Token blocks `[begin, end)` of train, val and test (None when empty), embargo applied."""
+    split = config.split
+    if isinstance(split, FractionSplit):
+        n_test, n_val = round(n * split.test), round(n * split.val)
+    else:
+        assert isinstance(split, StepsSplit)  # the config refuses other splits with text
+        n_test, n_val = split.test, split.val
+    a, b = max(n - n_test - n_val, 0), max(n - n_test, 0)
+    embargo = split.embargo
+    spans: dict[str, tuple[int, int] | None] = {"train": (0, max(a - (embargo if a < n else 0), 0))}
+    spans["val"] = (a, max(b - (embargo if b < n else 0), a)) if b > a else None
+    spans["test"] = (b, n) if n > b else None
+    return spans
+
+
+def _wanted(config: DataConfig) -> tuple[str, ...]:
+    return ("train",) + tuple(name for name in ("val", "test") if getattr(config.split, name))
+
+
+def _too_short(spans: dict[str, tuple[int, int] | None], config: DataConfig) -> list[str]:
+    need = config.lookback + 1
+    return [name for name in _wanted(config) if spans[name] is None or spans[name][1] - spans[name][0] < need]
+
+
+def _minimum_tokens(config: DataConfig) -> int | None:
+    """Smallest token count for which every requested split holds one window (None: no length does)."""
+    high = config.lookback + 1
+    while _too_short(_spans(high, config), config):
+        high *= 2
+        if high > 2**40:
+            return None
+    low = config.lookback
+    while high - low > 1:  # block sizes grow with the length (up to rounding), so bisection applies
+        middle = (low + high) // 2
+        if _too_short(_spans(middle, config), config):
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def prepare_text(
+    config: DataConfig,
+    *,
+    text: str | None = None,
+    base_dir: Path | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> PreparedText:
+    """Tokenise, split, fit the vocabulary on train, encode and window a text for a language model.
+
+    The token stream is cut into contiguous blocks by `config.split` (fraction of, or
+    count of, tokens): train first, then validation, then test, with `split.embargo`
+    tokens left out at the end of train and of validation. Each window lies wholly
+    inside its block (inputs and targets), whatever `split.context`.
+
+    Args:
+        config: The `data:` section, with `text` set.
+        text: The text from Python; replaces `dataset` / `path`.
+        base_dir: Folder of the config file; `config.path` is resolved against it
+            (default: the working directory), and may not leave it.
+        vocabulary: An already fitted `Vocabulary` (a trained run's) to encode with
+            instead of fitting one on the training block.
+
+    Returns:
+        `PreparedText` whose `train.dataset(...)` feeds `Model.fit` directly.
+
+    Raises:
+        ConfigError: `config.text` is not set.
+        DataError: no or unreadable text, a `vocabulary` of another level or casing, or
+            a text too short for one window in every requested split (stating the
+            minimum number of tokens).
+
+    Example:
+        ```python
+        data = prepare_text(DataConfig(dataset="pydoc_topics", lookback=100, stride=100, text={"level": "char"}))
+        model = keras.Sequential([
+            keras.layers.Embedding(data.spec.vocab_size, 32),
+            keras.layers.LSTM(128, return_sequences=True),
+            keras.layers.Dense(data.spec.vocab_size, activation="softmax"),
+        ])
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(data.train.dataset(64, shuffle=True, seed=0), validation_data=data.val.dataset(64, shuffle=False))
+        ```
+    """
+    options = config.text
+    if options is None:
+        raise ConfigError(
+            "`prepare_text` needs `data.text` (e.g. `text: {level: char}`) to know how to tokenise. "
+            "Set it, or call `prepare` for a numeric series."
+        )
+    if vocabulary is not None and (vocabulary.level, vocabulary.lowercase) != (options.level, options.lowercase):
+        raise DataError(
+            f"The given vocabulary is {vocabulary.level}-level with lowercase={vocabulary.lowercase}, but `data.text` "
+            f"asks for {options.level}-level with lowercase={options.lowercase}. Use the config the vocabulary "
+            "was fitted with."
+        )
+    corpus, origin = _read_corpus(config, text, base_dir)
+    units = _units(corpus, options.level, options.lowercase)
+    n = len(units)
+    spans = _spans(n, config)
+    short = _too_short(spans, config)
+    if short:
+        sizes = ", ".join(f"{name} {0 if spans[name] is None else spans[name][1] - spans[name][0]}"
+                          for name in ("train", "val", "test"))
+        minimum = _minimum_tokens(config)
+        advice = (
+            f"Give at least {minimum} tokens, or lower `lookback` or the validation/test sizes."
+            if minimum is not None
+            else f"No text is long enough: raise `split.{short[-1]}` to at least {config.lookback + 1} steps, or "
+            "lower `lookback`."
+        )
+        raise DataError(
+            f"Each split needs lookback + 1 = {config.lookback + 1} tokens for one window (inputs plus the "
+            f"next-token target), but {origin} has {n} {options.level} tokens and `split` gives {sizes} "
+            f"(too short: {', '.join(short)}). {advice}"
+        )
+    train_begin, train_end = spans["train"]
+    if vocabulary is None:
+        vocabulary = Vocabulary._from_counts(_counts(units[train_begin:train_end]), options)
+    ids = vocabulary._encode_units(units)
+
+    def windows(name: str) -> TokenWindows | None:
+        span = spans[name]
+        if span is None or span[1] - span[0] < config.lookback + 1:
+            return None
+        return TokenWindows(ids, name=name, lookback=config.lookback, stride=config.stride,
+                            first_start=span[0], stop=span[1])
+
+    return PreparedText(
+        train=windows("train"),  # type: ignore[arg-type]  # the length check guarantees it
+        val=windows("val"),
+        test=windows("test"),
+        vocabulary=vocabulary,
+        spec=TextSpec(lookback=config.lookback, vocab_size=vocabulary.size, level=options.level),
+        ids=ids,
+        spans={name: span for name, span in spans.items() if span is not None},
+    )
+
+
+# ----------------------------------------------------------------------------- scores
+
+
+def _scores(cross_entropy: float, tokens: int, **extra: float) -> dict:
+    return {
+        "cross_entropy": cross_entropy,
+        "perplexity": math.exp(cross_entropy),
+        "bits_per_token": cross_entropy / math.log(2.0),
+        **extra,
+        "tokens": tokens,
+    }
+
+
+def unigram_baseline(train_ids: np.ndarray, test_targets: np.ndarray, vocab_size: int) -> dict:
+    """Score the training-frequency unigram model on test targets: the baseline a language model must beat.
+
+    `p(w) = (count_train(w) + 1) / (n_train + vocab_size - 1)` for every id `w` in
+    `1 .. vocab_size - 1` (add-one smoothing; padding, id 0, is never predicted and is
+    ignored in both inputs).
+
+    Args:
+        train_ids: Token ids of the training text (e.g. `data.ids[slice(*data.spans["train"])]`).
+        test_targets: Target ids to score, any shape (e.g. `data.test.with_stride(lookback).targets()`).
+        vocab_size: `data.spec.vocab_size`.
+
+    Returns:
+        `cross_entropy` (nats per token), `perplexity` (`exp(cross_entropy)`),
+        `bits_per_token` and `tokens` (targets scored).
+
+    Raises:
+        DataError: ids outside `[0, vocab_size)`, or no target to score.
+    """
+    train = _check_ids(train_ids, vocab_size, "train_ids")
+    targets = _check_ids(test_targets, vocab_size, "test_targets")
+    train, targets = train[train != PAD_ID], targets[targets != PAD_ID]
+    if targets.size == 0:
+        raise DataError("`test_targets` holds no token (only padding). Give the targets to score.")
+    counts = np.bincount(train, minlength=vocab_size).astype(np.float64)
+    log_p = np.log(counts + 1.0) - math.log(train.size + vocab_size - 1)
+    return _scores(float(-log_p[targets].mean()), int(targets.size))
+
+
+def token_metrics(y_true_ids: np.ndarray, probabilities: np.ndarray) -> dict:
+    """Cross-entropy, perplexity and accuracy of predicted next-token distributions.
+
+    Args:
+        y_true_ids: int `(...)` target ids, e.g. `(n_windows, lookback)`; padding (0) is ignored.
+        probabilities: float `(..., vocab_size)` the model's softmax output for each target.
+
+    Returns:
+        `cross_entropy` (mean nats per token; probabilities are floored at 1e-12),
+        `perplexity`, `bits_per_token`, `accuracy` (arg-max equals the target) and `tokens`.
+
+    Raises:
+        DataError: shapes that do not match, ids outside the vocabulary, or no target.
+    """
+    probabilities = np.asarray(probabilities)
+    y = np.asarray(y_true_ids)
+    if probabilities.ndim < 1 or probabilities.shape[:-1] != y.shape:
+        raise DataError(
+            f"`probabilities` must have shape {y.shape} + (vocab_size,), one distribution per target id; "
+            f"received {probabilities.shape}."
+        )
+    vocab_size = probabilities.shape[-1]
+    y = _check_ids(y, vocab_size, "y_true_ids")
+    flat = probabilities.reshape(-1, vocab_size)
+    keep = np.flatnonzero(y != PAD_ID)
+    if keep.size == 0:
+        raise DataError("`y_true_ids` holds no token (only padding). Give the targets to score.")
+    log_sum, hits = 0.0, 0
+    for begin in range(0, keep.size, _CHUNK * 16):
+        rows = keep[begin : begin + _CHUNK * 16]
+        block, truth = flat[rows], y[rows]
+        log_sum += float(np.log(np.maximum(block[np.arange(len(rows)), truth].astype(np.float64), 1e-12)).sum())
+        hits += int((block.argmax(axis=1) == truth).sum())
+    return _scores(-log_sum / keep.size, int(keep.size), accuracy=hits / keep.size)
+
+
+def _check_ids(ids: np.ndarray, vocab_size: int, name: str) -> np.ndarray:
+    ids = np.asarray(ids)
+    if ids.size and ids.dtype.kind not in "iu":
+        raise DataError(f"`{name}` must hold integer token ids; received dtype {ids.dtype}.")
+    ids = ids.reshape(-1).astype(np.int64, copy=False)
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise DataError(
+            f"`{name}` holds id {int(ids[(ids < 0) | (ids >= vocab_size)][0])}, outside 0 to {vocab_size - 1} "
+            "(the vocabulary size). Use ids from the same vocabulary."
+        )
+    return ids
