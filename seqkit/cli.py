@@ -75,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--output", metavar="FILE", help="write the forecast as CSV here (default: print it)")
     predict.set_defaults(handler=_predict)
 
+    generate = commands.add_parser("generate", help="continue a prompt with a trained language model")
+    generate.add_argument("run_dir", help="a language-model run directory made by `seqkit train`")
+    generate.add_argument("--prompt", required=True, help="text to continue")
+    generate.add_argument("--length", type=int, default=200, help="tokens to generate (default 200)")
+    generate.add_argument("--temperature", type=float, default=0.8, help="0 greedy, 1 as trained (default 0.8)")
+    generate.add_argument("--seed", type=int, default=None, help="make the sampling repeatable")
+    generate.set_defaults(handler=_generate)
+
     datasets = commands.add_parser("datasets", help="list the datasets shipped with seqkit")
     datasets.set_defaults(handler=_datasets)
     return parser
@@ -133,6 +141,15 @@ def _predict(args: argparse.Namespace) -> int:
         print(f"wrote {len(forecast)} forecast steps to {args.output}")
     else:
         print(text, end="")
+    return EXIT_OK
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from seqkit.training import load_run
+
+    run = load_run(args.run_dir)
+    text = run.generate(args.prompt, args.length, temperature=args.temperature, seed=args.seed)
+    print(args.prompt + text)
     return EXIT_OK
 
 

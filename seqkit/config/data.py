@@ -358,7 +358,9 @@ class DataConfig(Section):
             )
         series_only = ("features", "targets", "time_column", "time_format", "period", "missing", "transform",
                        "window_norm", "synthetic")
-        given = [name for name in series_only if name in self.model_fields_set and getattr(self, name) is not None]
+        # Values equal to the defaults are accepted: a run's resolved config spells every default out.
+        defaults = {name: type(self).model_fields[name].get_default(call_default_factory=True) for name in series_only}
+        given = [name for name in series_only if getattr(self, name) not in (None, defaults[name])]
         if given:
             one = len(given) == 1
             raise ValueError(

@@ -115,6 +115,19 @@ def experiment_rules(cfg: ExperimentConfig) -> list[tuple[str, str]]:
                 f"must continue the previous one: set data.stride to data.lookback ({lookback}), got {stride}",
             )
         )
+    text = getattr(data, "text", None) if data is not None else None
+    if text is not None and head_type != "language_model":
+        problems.append(
+            (
+                "model.head.type",
+                f"data.text trains a language model; set model.head to {{type: language_model}} "
+                f"(got {head_type!r})",
+            )
+        )
+    if data is not None and text is None and head_type == "language_model":
+        problems.append(
+            ("data.text", "a language model trains on text: add `text: {level: char}` to the data section")
+        )
     if data is not None and head_type == "forecast" and getattr(model, "embedding", None) is not None:
         problems.append(
             (

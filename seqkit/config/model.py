@@ -175,6 +175,14 @@ def model_rules(m: ModelConfig) -> list[tuple[str, str]]:
                 "at every step; remove attention or use a forecast/classify head",
             )
         )
+    if head_type == "language_model" and m.bidirectional:
+        problems.append(
+            (
+                "model.bidirectional",
+                "a bidirectional language model reads the token it must predict (the backward "
+                "pass starts from it), so it learns nothing it could use to generate; set it to false",
+            )
+        )
     if head_type == "language_model" and m.embedding is None:
         problems.append(
             (

@@ -12,6 +12,7 @@ Only `WindowSet.dataset` touches TensorFlow, to hand batches to `Model.fit`.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 
@@ -317,6 +318,38 @@ class WindowSet:
         chunks = index.map(load).prefetch(_CHUNKS_IN_FLIGHT)
         batches = chunks.flat_map(lambda x, y: tf.data.Dataset.from_tensor_slices((x, y)))
         return batches.apply(tf.data.experimental.assert_cardinality(n_batches))
+
+    def stream_order(self, batch_size: int) -> WindowSet:
+        """The same windows reordered for stateful training (truncated backpropagation through time).
+
+        The windows are cut into `batch_size` contiguous streams of
+        `K = len(self) // batch_size` windows (the remainder is dropped), and
+        batch `i` holds window `j * K + i` of stream `j` in row `j`. Row `j`
+        of one batch therefore continues row `j` of the batch before, so a
+        stateful layer's carried state belongs to the same stretch of series.
+        With `stride == lookback` each row is one unbroken stretch.
+
+        Example: 10 windows, batch size 2 -> K = 5, batches (0, 5), (1, 6),
+        (2, 7), (3, 8), (4, 9).
+
+        Returns:
+            A `WindowSet` over `K * batch_size` windows; use it with
+            `dataset(batch_size, shuffle=False, drop_remainder=True)`.
+
+        Raises:
+            DataError: fewer windows than `batch_size`.
+        """
+        per_stream = len(self) // batch_size
+        if per_stream == 0:
+            raise DataError(
+                f"Split {self.name!r} has {len(self)} window(s), fewer than the batch size {batch_size} "
+                "a stateful model trains with. Lower `train.batch_size` or give more data."
+            )
+        positions = (np.arange(batch_size)[None, :] * per_stream + np.arange(per_stream)[:, None]).reshape(-1)
+        view = copy.copy(self)
+        view._starts = self._starts_at(positions)
+        view._first, view._count = 0, len(positions)
+        return view
 
     # ------------------------------------------------------------------ arrays (evaluation)
 

@@ -119,6 +119,11 @@ def spec_from_config(cfg: ExperimentConfig) -> SequenceSpec:
                 "`data:` with a dataset or path and a lookback"
             )
         return SequenceSpec(lookback=None, batch_size=batch_size)
+    if cfg.data.text is not None:
+        from seqkit.data import prepare_text
+
+        text_spec = prepare_text(cfg.data, base_dir=cfg.base_dir).spec
+        return SequenceSpec(lookback=text_spec.lookback, vocab_size=text_spec.vocab_size, batch_size=batch_size)
     from seqkit.data import describe_spec
 
     described = describe_spec(cfg.data, base_dir=cfg.base_dir)

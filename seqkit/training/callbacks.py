@@ -105,9 +105,16 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 
 
 class ResetStatesEachEpoch(keras.callbacks.Callback):
-    """Clear a stateful model's recurrent state at the start of every epoch."""
+    """Clear a stateful model's recurrent state when a pass over the streams starts.
+
+    Before every training epoch and before validation, which walks its own
+    streams and must not inherit the training state.
+    """
 
     def on_epoch_begin(self, epoch, logs=None):
+        reset_states(self.model)
+
+    def on_test_begin(self, logs=None):
         reset_states(self.model)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import DataError, RunError
+from seqkit.training import problem
 from seqkit.training.run_files import (
     atomic_path,
     atomic_write_json,
@@ -31,20 +32,38 @@ class Run:
         path: The run directory.
         config: The resolved experiment config.
         model: The trained `keras.Model` (best weights).
-        transform: The fitted preprocessing (scalers, window normalisation).
-        metrics: Test metrics of the model and the baselines (`metrics.json`).
+        preprocessing: The fitted `Transform` (series) or `Vocabulary` (text).
+        metrics: Test metrics of the model and its baselines (`metrics.json`).
     """
 
-    def __init__(self, path, *, config: ExperimentConfig, model: keras.Model, transform, metrics=None, prepared=None):
+    def __init__(
+        self, path, *, config: ExperimentConfig, model: keras.Model, preprocessing, metrics=None, prepared=None
+    ):
         self.path = Path(path)
         self.config = config
         self.model = model
-        self.transform = transform
+        self.preprocessing = preprocessing
         self.metrics = metrics or {}
         self._prepared = prepared
 
     def __repr__(self) -> str:
         return f"Run('{self.path}')"
+
+    @property
+    def transform(self):
+        """The fitted series preprocessing (scalers, window normalisation)."""
+        self._require(problem.SERIES, "transform", "vocabulary")
+        return self.preprocessing
+
+    @property
+    def vocabulary(self):
+        """The text vocabulary of a language-model run."""
+        self._require(problem.TEXT, "vocabulary", "transform")
+        return self.preprocessing
+
+    def _require(self, kind: str, what: str, other: str) -> None:
+        if problem.kind_of(self.config) != kind:
+            raise RunError(f"this is a {problem.kind_of(self.config)} run: it has a {other}, not a {what}")
 
     def evaluate(self, data=None) -> dict:
         """Test metrics of the model next to the naive and seasonal-naive baselines.
@@ -77,6 +96,8 @@ class Run:
         """
         import pandas as pd
 
+        if problem.kind_of(self.config) == problem.TEXT:
+            raise RunError("a language model does not forecast series; use `generate(prompt)` instead")
         frame = _read_frame(frame)
         x, context = self.transform.make_inputs(frame)
         y_model = _predict_in_batches(self.model, x, self.config)
@@ -90,15 +111,26 @@ class Run:
             result.insert(0, "step", np.arange(1, len(result) + 1))
         return result
 
-    def _prepared_for(self, data):
-        from seqkit.data import prepare
+    def generate(self, prompt: str, length: int = 200, *, temperature: float = 1.0, seed: int | None = None) -> str:
+        """Continue `prompt` with `length` tokens sampled from a language-model run.
 
+        See `seqkit.inference.generate_text`: one recurrent step per new token.
+        """
+        from seqkit.inference import generate_text
+
+        return generate_text(
+            self.model, self.config.model, self.vocabulary, prompt, length, temperature=temperature, seed=seed
+        )
+
+    def _prepared_for(self, data):
         if data is None:
             if self._prepared is None:
-                self._prepared = prepare(self.config.data, base_dir=self.config.base_dir, transform=self.transform)
+                self._prepared = problem.prepare_data(self.config, preprocessing=self.preprocessing)
             return self._prepared
-        frame = _read_frame(data)
-        return prepare(self.config.data, frame=frame, base_dir=self.config.base_dir, transform=self.transform)
+        if problem.kind_of(self.config) == problem.TEXT:
+            text = Path(data).read_text(encoding="utf-8") if isinstance(data, (str, Path)) else data
+            return problem.prepare_data(self.config, frame=text, preprocessing=self.preprocessing)
+        return problem.prepare_data(self.config, frame=_read_frame(data), preprocessing=self.preprocessing)
 
 
 def load_run(path: str | Path) -> Run:
@@ -107,8 +139,6 @@ def load_run(path: str | Path) -> Run:
     Raises:
         RunError: The folder is not a finished run (missing or unfinished files).
     """
-    from seqkit.data import Transform
-
     path = Path(path)
     if not (path / "config.yaml").exists():
         raise RunError(f"'{path}' is not a seqkit run directory (it has no config.yaml)")
@@ -118,9 +148,9 @@ def load_run(path: str | Path) -> Run:
         )
     config = load_config(path / "config.yaml")
     model = keras.saving.load_model(path / MODEL, safe_mode=True)
-    transform = Transform.from_json(json.loads((path / PREPROCESSING).read_text(encoding="utf-8")))
+    preprocessing = problem.preprocessing_from_json(json.loads((path / PREPROCESSING).read_text(encoding="utf-8")))
     metrics = json.loads((path / METRICS).read_text(encoding="utf-8")) if (path / METRICS).exists() else {}
-    return Run(path, config=config, model=model, transform=transform, metrics=metrics)
+    return Run(path, config=config, model=model, preprocessing=preprocessing, metrics=metrics)
 
 
 def _read_frame(data):
@@ -153,14 +183,21 @@ def _predict_in_batches(model: keras.Model, x: np.ndarray, config: ExperimentCon
 
 
 def evaluate_prepared(model: keras.Model, prepared, config: ExperimentConfig) -> dict:
-    """Score the model on the test windows (else validation) next to the baselines, in original units."""
-    from seqkit.evaluation import comparison_table, evaluate_forecast, horizon_table, infer_season
+    """Score the model on the test windows (else validation) next to its baselines.
 
+    Forecasts are scored in original units next to the naive and
+    seasonal-naive forecasts; language models by cross-entropy, perplexity
+    and accuracy next to the training text's unigram frequencies.
+    """
     windows, split = prepared.test, "test"
     if windows is None or len(windows) == 0:
         windows, split = prepared.val, "validation"
     if windows is None or len(windows) == 0:
         return {"split": None, "note": "no validation or test windows to evaluate on"}
+    if problem.kind_of(config) == problem.TEXT:
+        return _evaluate_text(model, prepared, windows, split, config)
+    from seqkit.evaluation import comparison_table, evaluate_forecast, horizon_table, infer_season
+
     y_model = _predict_in_batches(model, windows.inputs(), config)
     y_pred = windows.to_original(y_model)
     period = prepared.period or infer_season(prepared.frequency)
@@ -180,6 +217,36 @@ def evaluate_prepared(model: keras.Model, prepared, config: ExperimentConfig) ->
         "report": report,
         "_forecast": {"y_pred": y_pred, "windows": windows},
     }
+
+
+def _evaluate_text(model: keras.Model, prepared, windows, split: str, config: ExperimentConfig) -> dict:
+    from seqkit.data import token_metrics, unigram_baseline
+
+    windows = windows.with_stride(windows.lookback)  # score every token once
+    targets = windows.targets()
+    probabilities = _predict_in_batches(model, windows.inputs(), config)
+    start, stop = prepared.spans["train"]
+    results = {
+        "model": token_metrics(targets, probabilities),
+        "unigram": unigram_baseline(prepared.ids[start:stop], targets, prepared.spec.vocab_size),
+    }
+    rows = [("cross-entropy (nats/token)", "cross_entropy", "{:.3f}"), ("perplexity", "perplexity", "{:.2f}"),
+            ("accuracy %", "accuracy", "{:.1%}")]
+    lines = [f"{'metric':<28}{'model':>10}{'unigram':>10}"]
+    for label, key, fmt in rows:
+        cells = []
+        for name in ("model", "unigram"):
+            value = results[name].get(key)
+            text = "-" if value is None else fmt.format(value)
+            cells.append(text.rstrip("%") if key == "accuracy" else text)
+        lines.append(f"{label:<28}{cells[0]:>10}{cells[1]:>10}")
+    better = results["model"]["perplexity"] < results["unigram"]["perplexity"]
+    lines.append(
+        f"model {'beats' if better else 'does not beat'} the unigram baseline on perplexity "
+        f"({results['model']['perplexity']:.2f} vs {results['unigram']['perplexity']:.2f})"
+    )
+    report = f"{split} split ({targets.size:,} tokens):\n" + "\n".join(lines)
+    return {"split": split, "results": results, "report": report}
 
 
 def write_run_outputs(run: Run, *, history: dict, runtime, data_sha256: str, command) -> None:
@@ -208,7 +275,7 @@ def _write_plots(run: Run, history: dict) -> None:
     if history.get("loss"):
         plot_history(history, plots / "loss.png")
     forecast = run.metrics.get("_forecast")
-    if forecast is None:
+    if forecast is None:  # language models: the loss curves are the plot
         return
     y_pred, windows = forecast["y_pred"], forecast["windows"]
     actual = windows.targets_original()
@@ -221,4 +288,4 @@ def _write_plots(run: Run, history: dict) -> None:
         times = np.concatenate([times[:-1, 0], times[-1]])
     else:
         times = np.concatenate([windows.target_starts[:-1], windows.target_starts[-1] + np.arange(actual.shape[1])])
-    plot_forecast(times, truth, first, plots / "forecast.png", target_names=list(run.transform.targets))
+    plot_forecast(times, truth, first, plots / "forecast.png", target_names=list(run.preprocessing.targets))

@@ -15,11 +15,6 @@ import keras
 from seqkit.config.train import TrainConfig
 from seqkit.errors import ConfigError
 
-# benchmarks/threads.py: on 2-4 core machines one inter-op thread and all
-# cores for intra-op work trains small recurrent models fastest; extra
-# inter-op threads only contend for the same cores.
-_SMALL_MACHINE_CORES = 4
-
 
 @dataclass(frozen=True)
 class Runtime:
@@ -42,12 +37,17 @@ class Runtime:
     mixed_precision: bool = False
 
 
-def thread_settings(threads: str | int, cores: int | None = None) -> tuple[int, int]:
-    """Intra- and inter-op thread counts for `train.threads` (0 = backend default)."""
-    cores = cores or os.cpu_count() or 1
+def thread_settings(threads: str | int) -> tuple[int, int]:
+    """Intra- and inter-op thread counts for `train.threads` (0 = the backend's default).
+
+    `auto` keeps TensorFlow's defaults: benchmarks/threads.py, training
+    through seqkit's own windowed tf.data pipeline on 2 cores, measured them
+    fastest; a single inter-op thread starves the pipeline's read-ahead and
+    cost about a quarter of the throughput. A number caps both pools.
+    """
     if threads == "auto":
-        return (cores, 1) if cores <= _SMALL_MACHINE_CORES else (0, 0)
-    return int(threads), 1
+        return 0, 0
+    return int(threads), int(threads)
 
 
 def configure_runtime(config: TrainConfig) -> Runtime:
@@ -103,6 +103,6 @@ def configure_runtime(config: TrainConfig) -> Runtime:
     if device == "gpu":
         description = f"gpu ({', '.join(gpus)}; {backend} backend)"
     else:
-        threads = f"{intra} intra-op / {inter} inter-op threads" if intra else "default threads"
+        threads = f"{intra} intra-op / {inter} inter-op threads" if intra else "TensorFlow's default threads"
         description = f"cpu ({os.cpu_count()} cores, {threads}; {backend} backend)"
     return Runtime(backend, device, description, intra, inter, mixed)

@@ -32,7 +32,7 @@ from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError, RunError
 from seqkit.models.factory import build_model, cudnn_report
-from seqkit.models.spec import SequenceSpec
+from seqkit.training import problem
 from seqkit.training.callbacks import (
     BEST_WEIGHTS,
     ResetStatesEachEpoch,
@@ -133,42 +133,28 @@ def _resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
 
 
 def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_callbacks=None) -> Run:
-    from seqkit.data import prepare
-
     runtime = configure_runtime(config.train)
     try:
-        prepared = prepare(config.data, frame=frame, base_dir=config.base_dir)
-        shape = prepared.spec
-        spec = SequenceSpec(
-            lookback=shape.lookback,
-            n_features=shape.n_features,
-            horizon=shape.horizon,
-            n_targets=shape.n_targets,
-            batch_size=config.train.effective_batch_size if config.model.stateful else None,
-        )
+        prepared = problem.prepare_data(config, frame=frame)
+        spec = problem.model_spec(config, prepared)
         model = build_model(config.model, spec, optimizer=config.train.optimizer, name=config.run_name)
     except Exception:
         if resume_state is None and not any(run_dir.iterdir()):
             run_dir.rmdir()  # nothing was written: leave no empty run behind
         raise
+    preprocessing = problem.fitted_preprocessing(prepared)
 
     if resume_state is None:
         atomic_write_text(
             run_dir / "config.yaml", yaml.safe_dump(_resolved_config(config, run_dir), sort_keys=False)
         )
-        atomic_write_json(run_dir / PREPROCESSING, prepared.transform.to_json())
+        atomic_write_json(run_dir / PREPROCESSING, problem.preprocessing_to_json(preprocessing))
     say = _printer(verbose)
     say(f"run: {run_dir}")
     say(f"device: {runtime.description}")
     for line in cudnn_report(config.model):
         say(f"  {line}")
-    say(
-        f"data: {len(prepared.train)} training windows, "
-        f"{len(prepared.val) if prepared.val is not None else 0} validation, "
-        f"{len(prepared.test) if prepared.test is not None else 0} test "
-        f"(lookback {spec.lookback}, horizon {spec.horizon}, {_count(spec.n_features, 'feature')}, "
-        f"{_count(spec.n_targets, 'target')})"
-    )
+    say(f"data: {problem.describe(prepared, spec)}")
 
     has_val = prepared.val is not None and len(prepared.val) > 0
     monitor = "val_loss" if has_val else "loss"
@@ -215,10 +201,15 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
 
     batch_size = config.train.effective_batch_size
     stateful = config.model.stateful
-    train_data = prepared.train.dataset(
+    train_windows, val_windows = prepared.train, prepared.val
+    if stateful:  # each batch row continues the row before it: truncated BPTT
+        train_windows = train_windows.stream_order(batch_size)
+        if has_val:
+            val_windows = val_windows.stream_order(batch_size)
+    train_data = train_windows.dataset(
         batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful
     )
-    val_data = prepared.val.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful) if has_val else None
+    val_data = val_windows.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful) if has_val else None
     if initial_epoch < config.train.epochs:
         try:
             model.fit(
@@ -239,7 +230,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         say(f"best epoch: {checkpoint.best['epoch']} ({monitor} {checkpoint.best['value']:.5g})")
 
     metrics = evaluate_prepared(model, prepared, config)
-    run = Run(run_dir, config=config, model=model, transform=prepared.transform, metrics=metrics, prepared=prepared)
+    run = Run(run_dir, config=config, model=model, preprocessing=preprocessing, metrics=metrics, prepared=prepared)
     write_run_outputs(
         run,
         history=checkpoint.history,
@@ -260,11 +251,8 @@ def _data_sha256(config: ExperimentConfig, frame, prepared) -> str:
 
     if frame is None and config.data is not None and config.data.path is not None:
         return sha256_file(config.base_dir / config.data.path)
-    return sha256_array(np.ascontiguousarray(prepared.values))
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    values = prepared.ids if hasattr(prepared, "ids") else prepared.values
+    return sha256_array(np.ascontiguousarray(values))
 
 
 def _keras_verbose(verbose: int | str) -> int | str:

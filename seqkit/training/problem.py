@@ -1,0 +1,105 @@
+"""What a run learns from: a series (forecasting) or a text (language model).
+
+The one place the trainer, `Run` and `load_run` tell the two apart: how the
+data is prepared, which shapes the model gets, and how the fitted
+preprocessing is saved to and read from `preprocessing.json`.
+"""
+
+from __future__ import annotations
+
+from seqkit.config.experiment import ExperimentConfig
+from seqkit.errors import ConfigError, RunError
+from seqkit.models.spec import SequenceSpec
+
+SERIES, TEXT = "series", "text"
+
+
+def kind_of(config: ExperimentConfig) -> str:
+    """`text` when the config trains a language model on `data.text`, else `series`."""
+    return TEXT if config.data is not None and config.data.text is not None else SERIES
+
+
+def prepare_data(config: ExperimentConfig, *, frame=None, preprocessing=None):
+    """Prepare the config's data, reusing fitted preprocessing when one is given.
+
+    Args:
+        config: The experiment.
+        frame: A DataFrame/array (series) or a string (text) replacing the config's source.
+        preprocessing: A fitted `Transform` (series) or `Vocabulary` (text).
+
+    Returns:
+        `PreparedData` or `PreparedText`; both have `train`, `val` and `test` windows.
+    """
+    if kind_of(config) == TEXT:
+        from seqkit.data import prepare_text
+
+        return prepare_text(config.data, text=frame, base_dir=config.base_dir, vocabulary=preprocessing)
+    from seqkit.data import prepare
+
+    return prepare(config.data, frame=frame, base_dir=config.base_dir, transform=preprocessing)
+
+
+def model_spec(config: ExperimentConfig, prepared) -> SequenceSpec:
+    """The model's shapes from the prepared data (and the fixed batch of a stateful model)."""
+    batch_size = config.train.effective_batch_size if config.model.stateful else None
+    if kind_of(config) == TEXT:
+        vocab_size = prepared.spec.vocab_size
+        declared = config.model.embedding.vocab_size if config.model.embedding else None
+        if declared is not None and declared != vocab_size:
+            raise ConfigError(
+                f"model.embedding.vocab_size is {declared}, but the text's vocabulary has {vocab_size} "
+                "tokens; remove model.embedding.vocab_size to take it from the data"
+            )
+        return SequenceSpec(lookback=prepared.spec.lookback, vocab_size=vocab_size, batch_size=batch_size)
+    shape = prepared.spec
+    return SequenceSpec(
+        lookback=shape.lookback,
+        n_features=shape.n_features,
+        horizon=shape.horizon,
+        n_targets=shape.n_targets,
+        batch_size=batch_size,
+    )
+
+
+def fitted_preprocessing(prepared):
+    """The fitted `Transform` (series) or `Vocabulary` (text) of prepared data."""
+    return getattr(prepared, "vocabulary", None) or prepared.transform
+
+
+def preprocessing_to_json(preprocessing) -> dict:
+    """`preprocessing.json` content: the kind and the fitted state (JSON, no pickle)."""
+    from seqkit.data import Vocabulary
+
+    kind = TEXT if isinstance(preprocessing, Vocabulary) else SERIES
+    return {"kind": kind, "state": preprocessing.to_json()}
+
+
+def preprocessing_from_json(data: dict):
+    """Rebuild the `Transform` or `Vocabulary` saved by `preprocessing_to_json`."""
+    from seqkit.data import Transform, Vocabulary
+
+    kind = data.get("kind")
+    if kind == SERIES:
+        return Transform.from_json(data["state"])
+    if kind == TEXT:
+        return Vocabulary.from_json(data["state"])
+    raise RunError(f"preprocessing.json has an unknown kind {kind!r}; expected 'series' or 'text'")
+
+
+def describe(prepared, spec: SequenceSpec) -> str:
+    """One line on the windows and shapes, for the run's log."""
+    counts = (
+        f"{len(prepared.train)} training windows, "
+        f"{len(prepared.val) if prepared.val is not None else 0} validation, "
+        f"{len(prepared.test) if prepared.test is not None else 0} test"
+    )
+    if spec.vocab_size is not None:
+        return f"{counts} (sequence length {spec.lookback}, vocabulary {spec.vocab_size})"
+    return (
+        f"{counts} (lookback {spec.lookback}, horizon {spec.horizon}, {_count(spec.n_features, 'feature')}, "
+        f"{_count(spec.n_targets, 'target')})"
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
