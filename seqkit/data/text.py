@@ -35,7 +35,7 @@ import numpy as np
 from seqkit.config.data import DataConfig, FractionSplit, StepsSplit, TextConfig
 from seqkit.data.datasets.registry import load_text
 from seqkit.data.sources import resolve_path
-from seqkit.data.windows import _EpochOrder
+from seqkit.data.windows import window_batches
 from seqkit.errors import ConfigError, DataError
 
 PAD_ID = 0
@@ -355,42 +355,18 @@ class TokenWindows:
         Raises:
             DataError: no complete batch.
         """
-        import tensorflow as tf
-
-        if batch_size < 1:
-            raise DataError(f"`batch_size` must be at least 1; received {batch_size}.")
-        count = len(self)
-        n_batches = count // batch_size if drop_remainder else -(-count // batch_size)
-        if n_batches == 0:
-            raise DataError(
-                f"Split {self.name!r} has {count} window(s), not enough for one batch of {batch_size}"
-                + (" with `drop_remainder`" if drop_remainder else "")
-                + ". Lower `batch_size` or give more text."
-            )
-        order = _EpochOrder(count) if shuffle else None
-
-        def make_batch(key: np.int64, index: np.int64) -> tuple[np.ndarray, np.ndarray]:
-            begin, end = int(index) * batch_size, min((int(index) + 1) * batch_size, count)
-            positions = order.positions(int(key), begin, end) if order else np.arange(begin, end)
-            return self._batch(positions)
-
-        shape = (batch_size if drop_remainder else None, self.lookback)
-
-        def load(key, index):
-            x, y = tf.numpy_function(make_batch, [key, index], (tf.int32, tf.int32), stateful=False)
-            x.set_shape(shape)
-            y.set_shape(shape)
-            return x, y
-
-        if shuffle:
-            # One random key per iteration (= epoch) selects that epoch's permutation.
-            keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
-            index = keys.flat_map(lambda key: tf.data.Dataset.range(n_batches).map(lambda i: (key, i)))
-        else:
-            index = tf.data.Dataset.range(n_batches).map(lambda i: (tf.constant(0, tf.int64), i))
-        batches = index.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        batches = batches.apply(tf.data.experimental.assert_cardinality(n_batches))
-        return batches.prefetch(tf.data.AUTOTUNE)
+        return window_batches(
+            self._batch,
+            len(self),
+            batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            drop_remainder=drop_remainder,
+            name=self.name,
+            x_spec=("int32", (self.lookback,)),
+            y_spec=("int32", (self.lookback,)),
+            more="text",
+        )
 
     # ------------------------------------------------------------------ arrays (evaluation)
 

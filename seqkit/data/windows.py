@@ -99,6 +99,80 @@ class _EpochOrder:
         return x.astype(np.int64)
 
 
+def window_batches(
+    gather: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    count: int,
+    batch_size: int,
+    *,
+    shuffle: bool,
+    seed: int | None,
+    drop_remainder: bool,
+    name: str,
+    x_spec: tuple[str, tuple[int, ...]],
+    y_spec: tuple[str, tuple[int, ...]],
+    more: str = "data",
+):
+    """A `tf.data.Dataset` of batches gathered by NumPy, shared by series and token windows.
+
+    Args:
+        gather: Makes the `(x, y)` arrays of the windows at the given positions
+            (the one copy a batch costs).
+        count: Number of windows.
+        batch_size: Windows per batch.
+        shuffle: A new permutation every epoch (keyed by one random draw per
+            iteration, so no index array is stored); False keeps the order.
+        seed: Makes the sequence of epoch orders reproducible; None: random.
+        drop_remainder: Drop the last, smaller batch (a static batch size).
+        name: The split's name, for errors.
+        x_spec, y_spec: `(dtype, shape of one window)` of the inputs and targets.
+        more: What to ask for when there is too little ("data", "text").
+
+    Raises:
+        DataError: no complete batch.
+    """
+    import tensorflow as tf
+
+    if batch_size < 1:
+        raise DataError(f"`batch_size` must be at least 1; received {batch_size}.")
+    n_batches = count // batch_size if drop_remainder else -(-count // batch_size)
+    if n_batches == 0:
+        raise DataError(
+            f"Split {name!r} has {count} window(s), not enough for one batch of {batch_size}"
+            + (" with `drop_remainder`" if drop_remainder else "")
+            + f". Lower `batch_size` or give more {more}."
+        )
+    order = _EpochOrder(count) if shuffle else None
+    calls = _batch_calls(count, batch_size, drop_remainder)
+
+    def make_batches(key: np.int64, begin: np.int64, end: np.int64, k: np.int64) -> tuple[np.ndarray, np.ndarray]:
+        begin, end = int(begin), int(end)
+        positions = order.positions(int(key), begin, end) if order else np.arange(begin, end)
+        x, y = gather(positions)
+        return x.reshape(int(k), -1, *x.shape[1:]), y.reshape(int(k), -1, *y.shape[1:])
+
+    batch_dim = batch_size if drop_remainder else None
+    x_dtype, y_dtype = tf.as_dtype(x_spec[0]), tf.as_dtype(y_spec[0])
+
+    def load(key, call):
+        x, y = tf.numpy_function(make_batches, [key, call[0], call[1], call[2]], (x_dtype, y_dtype), stateful=False)
+        x.set_shape((None, batch_dim, *x_spec[1]))
+        y.set_shape((None, batch_dim, *y_spec[1]))
+        return x, y
+
+    table = tf.data.Dataset.from_tensor_slices(calls)
+    if shuffle:
+        # One random key per iteration (= epoch) selects that epoch's permutation.
+        keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+        index = keys.flat_map(lambda key: table.map(lambda call: (key, call)))
+    else:
+        index = table.map(lambda call: (tf.constant(0, tf.int64), call))
+    # Gathering runs one call ahead on a tf.data thread; two chunks in flight bound the memory
+    # (a few MiB), and splitting a chunk into batches is cheap enough to stay synchronous.
+    chunks = index.map(load).prefetch(_CHUNKS_IN_FLIGHT)
+    batches = chunks.flat_map(lambda x, y: tf.data.Dataset.from_tensor_slices((x, y)))
+    return batches.apply(tf.data.experimental.assert_cardinality(n_batches))
+
+
 class WindowSet:
     """The windows of one split, as views on the scaled series.
 
@@ -273,51 +347,17 @@ class WindowSet:
             DataError: no complete batch (no windows, or fewer than `batch_size` with
                 `drop_remainder`).
         """
-        import tensorflow as tf
-
-        if batch_size < 1:
-            raise DataError(f"`batch_size` must be at least 1; received {batch_size}.")
-        count = len(self)
-        n_batches = count // batch_size if drop_remainder else -(-count // batch_size)
-        if n_batches == 0:
-            raise DataError(
-                f"Split {self.name!r} has {count} window(s), not enough for one batch of {batch_size}"
-                + (" with `drop_remainder`" if drop_remainder else "")
-                + ". Lower `batch_size` or give more data."
-            )
-        order = _EpochOrder(count) if shuffle else None
-        calls = _batch_calls(count, batch_size, drop_remainder)
-
-        def make_batches(key: np.int64, begin: np.int64, end: np.int64, k: np.int64) -> tuple[np.ndarray, np.ndarray]:
-            begin, end = int(begin), int(end)
-            positions = order.positions(int(key), begin, end) if order else np.arange(begin, end)
-            x, y = self._batch(positions)
-            return x.reshape(int(k), -1, *x.shape[1:]), y.reshape(int(k), -1, *y.shape[1:])
-
-        batch_dim = batch_size if drop_remainder else None
-        x_shape = (None, batch_dim, self.lookback, self.n_features)
-        y_shape = (None, batch_dim, self.horizon, len(self.target_index))
-
-        def load(key, call):
-            x, y = tf.numpy_function(
-                make_batches, [key, call[0], call[1], call[2]], (tf.float32, tf.float32), stateful=False
-            )
-            x.set_shape(x_shape)
-            y.set_shape(y_shape)
-            return x, y
-
-        table = tf.data.Dataset.from_tensor_slices(calls)
-        if shuffle:
-            # One random key per iteration (= epoch) selects that epoch's permutation.
-            keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
-            index = keys.flat_map(lambda key: table.map(lambda call: (key, call)))
-        else:
-            index = table.map(lambda call: (tf.constant(0, tf.int64), call))
-        # Gathering runs one call ahead on a tf.data thread; two chunks in flight bound the memory
-        # (a few MiB), and splitting a chunk into batches is cheap enough to stay synchronous.
-        chunks = index.map(load).prefetch(_CHUNKS_IN_FLIGHT)
-        batches = chunks.flat_map(lambda x, y: tf.data.Dataset.from_tensor_slices((x, y)))
-        return batches.apply(tf.data.experimental.assert_cardinality(n_batches))
+        return window_batches(
+            self._batch,
+            len(self),
+            batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            drop_remainder=drop_remainder,
+            name=self.name,
+            x_spec=("float32", (self.lookback, self.n_features)),
+            y_spec=("float32", (self.horizon, len(self.target_index))),
+        )
 
     def stream_order(self, batch_size: int) -> WindowSet:
         """The same windows reordered for stateful training (truncated backpropagation through time).
