@@ -35,7 +35,7 @@ _EXPORTS = {
     "load_config": "seqkit.config",
     "SequenceSpec": "seqkit.models",
     "build_model": "seqkit.models",
-    "model_from_config": "seqkit.models",
+    "model_from_config": "seqkit.training.problem",
     "Run": "seqkit.training",
     "load_run": "seqkit.training",
     "resume": "seqkit.training",

@@ -95,7 +95,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from seqkit.models import cudnn_report, model_from_config
+    from seqkit.models import cudnn_report
+    from seqkit.training.problem import model_from_config
 
     cfg = seqkit.load_config(args.config, args.overrides)
     model = model_from_config(cfg)

@@ -1,7 +1,7 @@
 """Model factory: one code path for RNN, LSTM and GRU networks and their heads."""
 
 from seqkit.models.attention import AttentionPooling
-from seqkit.models.factory import PerformanceWarning, build_model, cudnn_report, model_from_config, spec_from_config
+from seqkit.models.factory import PerformanceWarning, build_model, cudnn_report
 from seqkit.models.optimizers import build_optimizer
 from seqkit.models.recurrent import recurrent_layer
 from seqkit.models.spec import SequenceSpec
@@ -13,7 +13,5 @@ __all__ = [
     "build_model",
     "build_optimizer",
     "cudnn_report",
-    "model_from_config",
-    "spec_from_config",
     "recurrent_layer",
 ]

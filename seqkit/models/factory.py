@@ -6,7 +6,6 @@ import warnings
 
 import keras
 
-from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.model import ModelConfig
 from seqkit.config.train import OptimizerConfig
 from seqkit.errors import ConfigError
@@ -103,44 +102,3 @@ def cudnn_report(config: ModelConfig) -> list[str]:
         blockers = config.cudnn_blockers()
         status = "cuDNN on GPU" if not blockers else "not cuDNN: " + "; ".join(blockers)
     return [f"{config.cell}_{i + 1} ({units} units): {status}" for i, units in enumerate(config.layers)]
-
-
-def spec_from_config(cfg: ExperimentConfig) -> SequenceSpec:
-    """The shapes a config implies, read cheaply from its data section (no windowing).
-
-    Raises:
-        ConfigError: A real-valued model has no data section to take its shape from.
-    """
-    batch_size = cfg.train.batch_size if cfg.model.stateful else None
-    if cfg.data is None:
-        if cfg.model.embedding is None:
-            raise ConfigError(
-                "the config has no data section, so the input shape is unknown; add "
-                "`data:` with a dataset or path and a lookback"
-            )
-        return SequenceSpec(lookback=None, batch_size=batch_size)
-    if cfg.data.text is not None:
-        from seqkit.data import prepare_text
-
-        text_spec = prepare_text(cfg.data, base_dir=cfg.base_dir).spec
-        return SequenceSpec(lookback=text_spec.lookback, vocab_size=text_spec.vocab_size, batch_size=batch_size)
-    from seqkit.data import describe_spec
-
-    described = describe_spec(cfg.data, base_dir=cfg.base_dir)
-    return SequenceSpec(
-        lookback=described.lookback,
-        n_features=described.n_features,
-        horizon=described.horizon,
-        n_targets=described.n_targets,
-        batch_size=batch_size,
-    )
-
-
-def model_from_config(cfg: ExperimentConfig, spec: SequenceSpec | None = None) -> keras.Model:
-    """Build and compile the model an experiment config describes.
-
-    Args:
-        cfg: The whole experiment (model, optimiser and, for the shapes, data).
-        spec: Shapes to use instead of those read from `cfg.data`.
-    """
-    return build_model(cfg.model, spec or spec_from_config(cfg), optimizer=cfg.train.optimizer, name=cfg.run_name)

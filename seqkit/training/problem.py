@@ -40,24 +40,66 @@ def prepare_data(config: ExperimentConfig, *, frame=None, preprocessing=None):
 
 
 def model_spec(config: ExperimentConfig, prepared) -> SequenceSpec:
-    """The model's shapes from the prepared data (and the fixed batch of a stateful model)."""
-    batch_size = config.train.effective_batch_size if config.model.stateful else None
+    """The model's shapes from prepared data (and the fixed batch of a stateful model)."""
+    return _sequence_spec(config, prepared.spec)
+
+
+def spec_from_config(config: ExperimentConfig) -> SequenceSpec:
+    """The model's shapes read cheaply from the config's data section (no windowing).
+
+    Raises:
+        ConfigError: A real-valued model has no data section to take its shape from.
+    """
+    if config.data is None:
+        if config.model.embedding is None:
+            raise ConfigError(
+                "the config has no data section, so the input shape is unknown; add "
+                "`data:` with a dataset or path and a lookback"
+            )
+        return SequenceSpec(lookback=None, batch_size=_fixed_batch(config))
     if kind_of(config) == TEXT:
-        vocab_size = prepared.spec.vocab_size
+        from seqkit.data import prepare_text
+
+        return _sequence_spec(config, prepare_text(config.data, base_dir=config.base_dir).spec)
+    from seqkit.data import describe_spec
+
+    return _sequence_spec(config, describe_spec(config.data, base_dir=config.base_dir))
+
+
+def model_from_config(config: ExperimentConfig, spec: SequenceSpec | None = None):
+    """Build and compile the model an experiment config describes.
+
+    Args:
+        config: The whole experiment (model, optimiser and, for the shapes, data).
+        spec: Shapes to use instead of those read from `config.data`.
+    """
+    from seqkit.models import build_model
+
+    spec = spec or spec_from_config(config)
+    return build_model(config.model, spec, optimizer=config.train.optimizer, name=config.run_name)
+
+
+def _fixed_batch(config: ExperimentConfig) -> int | None:
+    return config.train.effective_batch_size if config.model.stateful else None
+
+
+def _sequence_spec(config: ExperimentConfig, data_spec) -> SequenceSpec:
+    """A `SequenceSpec` from the data's `SeriesSpec` or `TextSpec`."""
+    if kind_of(config) == TEXT:
+        vocab_size = data_spec.vocab_size
         declared = config.model.embedding.vocab_size if config.model.embedding else None
         if declared is not None and declared != vocab_size:
             raise ConfigError(
                 f"model.embedding.vocab_size is {declared}, but the text's vocabulary has {vocab_size} "
                 "tokens; remove model.embedding.vocab_size to take it from the data"
             )
-        return SequenceSpec(lookback=prepared.spec.lookback, vocab_size=vocab_size, batch_size=batch_size)
-    shape = prepared.spec
+        return SequenceSpec(lookback=data_spec.lookback, vocab_size=vocab_size, batch_size=_fixed_batch(config))
     return SequenceSpec(
-        lookback=shape.lookback,
-        n_features=shape.n_features,
-        horizon=shape.horizon,
-        n_targets=shape.n_targets,
-        batch_size=batch_size,
+        lookback=data_spec.lookback,
+        n_features=data_spec.n_features,
+        horizon=data_spec.horizon,
+        n_targets=data_spec.n_targets,
+        batch_size=_fixed_batch(config),
     )
 
 

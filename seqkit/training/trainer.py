@@ -31,7 +31,7 @@ import yaml
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError, RunError
-from seqkit.models.factory import build_model, cudnn_report
+from seqkit.models.factory import cudnn_report
 from seqkit.training import problem
 from seqkit.training.callbacks import (
     BEST_WEIGHTS,
@@ -137,7 +137,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
     try:
         prepared = problem.prepare_data(config, frame=frame)
         spec = problem.model_spec(config, prepared)
-        model = build_model(config.model, spec, optimizer=config.train.optimizer, name=config.run_name)
+        model = problem.model_from_config(config, spec)
     except Exception:
         if resume_state is None and not any(run_dir.iterdir()):
             run_dir.rmdir()  # nothing was written: leave no empty run behind
