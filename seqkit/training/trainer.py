@@ -221,6 +221,10 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
                 shuffle=False,  # the dataset shuffles itself, seeded per epoch
                 verbose=_keras_verbose(verbose),
             )
+        except KeyboardInterrupt:
+            if read_state(checkpoints) is not None:
+                print(f"\ninterrupted; continue with: seqkit train --resume {run_dir}", file=sys.stderr, flush=True)
+            raise
         finally:
             if runtime.mixed_precision:
                 keras.mixed_precision.set_global_policy("float32")
