@@ -198,7 +198,11 @@ def evaluate_prepared(model: keras.Model, prepared, config: ExperimentConfig) ->
         return _evaluate_text(model, prepared, windows, split, config)
     from seqkit.evaluation import comparison_table, evaluate_forecast, horizon_table, infer_season
 
-    y_model = _predict_in_batches(model, windows.inputs(), config)
+    if config.model.stateful:
+        y_model = _predict_in_batches(model, windows.inputs(), config)
+    else:  # streamed: memory stays O(batch), not O(windows x lookback)
+        batches = windows.dataset(config.train.effective_batch_size, shuffle=False)
+        y_model = np.asarray(model.predict(batches, verbose=0))
     y_pred = windows.to_original(y_model)
     period = prepared.period or infer_season(prepared.frequency)
     results = evaluate_forecast(
