@@ -258,6 +258,9 @@ class DataConfig(Section):
         transform: Column transforms and scaler, with per-column overrides.
         window_norm: Per-window normalisation.
         synthetic: Options of the `synthetic` dataset.
+        label: A categorical column to classify: each window's target is the class
+            at its target step (`horizon` 1), e.g. tomorrow's weather type from the
+            last weeks of measurements. Classes are taken from the training rows.
         text: Set it to train a language model on text instead of a series. Then
             `dataset` names a text corpus (`pydoc_topics`) or `path` a UTF-8 `.txt`
             file; `lookback` is the sequence length, and window `k` has input tokens
@@ -287,6 +290,7 @@ class DataConfig(Section):
     window_norm: WindowNormConfig = Field(default_factory=WindowNormConfig)
     synthetic: SyntheticConfig | None = None
     text: TextConfig | None = None
+    label: str | None = None
 
     @field_validator("path")
     @classmethod
@@ -337,6 +341,27 @@ class DataConfig(Section):
             raise ValueError(f"`features` lists a column twice: {self.features}. List each column once.")
         if self.targets is not None and len(set(self.targets)) != len(self.targets):
             raise ValueError(f"`targets` lists a column twice: {self.targets}. List each column once.")
+        return self
+
+    @model_validator(mode="after")
+    def _label_rules(self) -> DataConfig:
+        if self.label is None:
+            return self
+        if self.text is not None:
+            raise ValueError("`label` classifies windows of a series; it cannot be combined with `text`.")
+        if self.horizon != 1:
+            raise ValueError(
+                f"With `label`, `horizon` must be 1 (one class per window); received {self.horizon}. "
+                "Use `gap` to classify a step further ahead."
+            )
+        for name in ("features", "targets"):
+            if self.label in (getattr(self, name) or []):
+                raise ValueError(f"`label` {self.label!r} cannot also be in `{name}`; remove it there.")
+        if self.missing == "drop":
+            raise ValueError(
+                "`missing: drop` removes rows, which would misalign the `label` column; "
+                "use `interpolate` or `ffill` for the numeric columns."
+            )
         return self
 
     @model_validator(mode="after")

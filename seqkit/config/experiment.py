@@ -128,6 +128,16 @@ def experiment_rules(cfg: ExperimentConfig) -> list[tuple[str, str]]:
         problems.append(
             ("data.text", "a language model trains on text: add `text: {level: char}` to the data section")
         )
+    label = getattr(data, "label", None) if data is not None else None
+    if label is not None and head_type != "classify":
+        problems.append(
+            (
+                "model.head.type",
+                f"data.label classifies windows; set model.head to {{type: classify}} (got {head_type!r})",
+            )
+        )
+    if data is not None and label is None and text is None and head_type == "classify":
+        problems.append(("data.label", "a classifier needs a class column: set data.label, e.g. `label: weather`"))
     if data is not None and head_type == "forecast" and getattr(model, "embedding", None) is not None:
         problems.append(
             (

@@ -1,4 +1,4 @@
-"""What a run learns from: a series (forecasting) or a text (language model).
+"""What a run learns from: a series (forecasting), labelled windows (classification) or a text (language model).
 
 The one place the trainer, `Run` and `load_run` tell the two apart: how the
 data is prepared, which shapes the model gets, and how the fitted
@@ -7,16 +7,22 @@ preprocessing is saved to and read from `preprocessing.json`.
 
 from __future__ import annotations
 
+import dataclasses
+
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.errors import ConfigError, RunError
 from seqkit.models.spec import SequenceSpec
 
-SERIES, TEXT = "series", "text"
+SERIES, CLASSIFY, TEXT = "series", "classify", "text"
 
 
 def kind_of(config: ExperimentConfig) -> str:
-    """`text` when the config trains a language model on `data.text`, else `series`."""
-    return TEXT if config.data is not None and config.data.text is not None else SERIES
+    """`text` for a language model on `data.text`, `classify` for `data.label`, else `series`."""
+    if config.data is not None and config.data.text is not None:
+        return TEXT
+    if config.data is not None and config.data.label is not None:
+        return CLASSIFY
+    return SERIES
 
 
 def prepare_data(config: ExperimentConfig, *, frame=None, preprocessing=None):
@@ -34,6 +40,10 @@ def prepare_data(config: ExperimentConfig, *, frame=None, preprocessing=None):
         from seqkit.data import prepare_text
 
         return prepare_text(config.data, text=frame, base_dir=config.base_dir, vocabulary=preprocessing)
+    if kind_of(config) == CLASSIFY:
+        from seqkit.data.labels import prepare_labels
+
+        return prepare_labels(config.data, frame=frame, base_dir=config.base_dir, preprocessing=preprocessing)
     from seqkit.data import prepare
 
     return prepare(config.data, frame=frame, base_dir=config.base_dir, transform=preprocessing)
@@ -41,7 +51,10 @@ def prepare_data(config: ExperimentConfig, *, frame=None, preprocessing=None):
 
 def model_spec(config: ExperimentConfig, prepared) -> SequenceSpec:
     """The model's shapes from prepared data (and the fixed batch of a stateful model)."""
-    return _sequence_spec(config, prepared.spec)
+    spec = _sequence_spec(config, prepared.spec)
+    if kind_of(config) == CLASSIFY:
+        return dataclasses.replace(spec, horizon=1, n_targets=1, n_classes=len(prepared.labels.classes))
+    return spec
 
 
 def spec_from_config(config: ExperimentConfig) -> SequenceSpec:
@@ -61,6 +74,8 @@ def spec_from_config(config: ExperimentConfig) -> SequenceSpec:
         from seqkit.data import prepare_text
 
         return _sequence_spec(config, prepare_text(config.data, base_dir=config.base_dir).spec)
+    if kind_of(config) == CLASSIFY:  # the classes are only known from the data
+        return model_spec(config, prepare_data(config))
     from seqkit.data import describe_spec
 
     return _sequence_spec(config, describe_spec(config.data, base_dir=config.base_dir))
@@ -104,28 +119,34 @@ def _sequence_spec(config: ExperimentConfig, data_spec) -> SequenceSpec:
 
 
 def fitted_preprocessing(prepared):
-    """The fitted `Transform` (series) or `Vocabulary` (text) of prepared data."""
-    return getattr(prepared, "vocabulary", None) or prepared.transform
+    """The fitted state of prepared data: a `Transform`, `ClassifierPreprocessing` or `Vocabulary`."""
+    for name in ("vocabulary", "preprocessing", "transform"):
+        value = getattr(prepared, name, None)
+        if value is not None:
+            return value
+    raise RunError(f"{type(prepared).__name__} carries no fitted preprocessing")
+
+
+def _preprocessing_classes() -> dict:
+    from seqkit.data import Transform, Vocabulary
+    from seqkit.data.labels import ClassifierPreprocessing
+
+    return {SERIES: Transform, CLASSIFY: ClassifierPreprocessing, TEXT: Vocabulary}
 
 
 def preprocessing_to_json(preprocessing) -> dict:
     """`preprocessing.json` content: the kind and the fitted state (JSON, no pickle)."""
-    from seqkit.data import Vocabulary
-
-    kind = TEXT if isinstance(preprocessing, Vocabulary) else SERIES
+    kind = next(k for k, cls in _preprocessing_classes().items() if isinstance(preprocessing, cls))
     return {"kind": kind, "state": preprocessing.to_json()}
 
 
 def preprocessing_from_json(data: dict):
-    """Rebuild the `Transform` or `Vocabulary` saved by `preprocessing_to_json`."""
-    from seqkit.data import Transform, Vocabulary
-
+    """Rebuild the state saved by `preprocessing_to_json`."""
+    classes = _preprocessing_classes()
     kind = data.get("kind")
-    if kind == SERIES:
-        return Transform.from_json(data["state"])
-    if kind == TEXT:
-        return Vocabulary.from_json(data["state"])
-    raise RunError(f"preprocessing.json has an unknown kind {kind!r}; expected 'series' or 'text'")
+    if kind not in classes:
+        raise RunError(f"preprocessing.json has an unknown kind {kind!r}; expected one of {sorted(classes)}")
+    return classes[kind].from_json(data["state"])
 
 
 def describe(prepared, spec: SequenceSpec) -> str:
@@ -137,6 +158,8 @@ def describe(prepared, spec: SequenceSpec) -> str:
     )
     if spec.vocab_size is not None:
         return f"{counts} (sequence length {spec.lookback}, vocabulary {spec.vocab_size})"
+    if spec.n_classes is not None:
+        return f"{counts} (lookback {spec.lookback}, {_count(spec.n_features, 'feature')}, {spec.n_classes} classes)"
     return (
         f"{counts} (lookback {spec.lookback}, horizon {spec.horizon}, {_count(spec.n_features, 'feature')}, "
         f"{_count(spec.n_targets, 'target')})"

@@ -52,6 +52,8 @@ class Run:
     @property
     def transform(self):
         """The fitted series preprocessing (scalers, window normalisation)."""
+        if problem.kind_of(self.config) == problem.CLASSIFY:
+            return self.preprocessing.transform
         self._require(problem.SERIES, "transform", "vocabulary")
         return self.preprocessing
 
@@ -100,6 +102,8 @@ class Run:
             raise RunError("a language model does not forecast series; use `generate(prompt)` instead")
         frame = _read_frame(frame)
         x, context = self.transform.make_inputs(frame)
+        if problem.kind_of(self.config) == problem.CLASSIFY:
+            return self._predict_class(x, context)
         y_model = _predict_in_batches(self.model, x, self.config)
         y = self.transform.to_original(y_model, context)[0]
         targets = list(self.transform.targets)
@@ -109,6 +113,18 @@ class Run:
             result.insert(0, self.transform.time_column or "time", pd.DatetimeIndex(times))
         else:
             result.insert(0, "step", np.arange(1, len(result) + 1))
+        return result
+
+    def _predict_class(self, x: np.ndarray, context):
+        import pandas as pd
+
+        probabilities = _predict_in_batches(self.model, x, self.config)[0]
+        classes = list(self.preprocessing.labels.classes)
+        result = pd.DataFrame([probabilities], columns=[f"p_{name}" for name in classes])
+        result.insert(0, self.preprocessing.labels.column, classes[int(np.argmax(probabilities))])
+        times = getattr(context, "times", None)
+        if times is not None:
+            result.insert(0, self.transform.time_column or "time", pd.DatetimeIndex(times[:1]))
         return result
 
     def generate(self, prompt: str, length: int = 200, *, temperature: float = 1.0, seed: int | None = None) -> str:
@@ -196,6 +212,8 @@ def evaluate_prepared(model: keras.Model, prepared, config: ExperimentConfig) ->
         return {"split": None, "note": "no validation or test windows to evaluate on"}
     if problem.kind_of(config) == problem.TEXT:
         return _evaluate_text(model, prepared, windows, split, config)
+    if problem.kind_of(config) == problem.CLASSIFY:
+        return _evaluate_classes(model, prepared, windows, split, config)
     from seqkit.evaluation import comparison_table, evaluate_forecast, horizon_table, infer_season
 
     if config.model.stateful:
@@ -221,6 +239,29 @@ def evaluate_prepared(model: keras.Model, prepared, config: ExperimentConfig) ->
         "report": report,
         "_forecast": {"y_pred": y_pred, "windows": windows},
     }
+
+
+def _evaluate_classes(model: keras.Model, prepared, windows, split: str, config: ExperimentConfig) -> dict:
+    from seqkit.evaluation import classification_metrics, classification_table
+
+    classes = list(prepared.labels.classes)
+    if config.model.stateful:
+        probabilities = _predict_in_batches(model, windows.inputs(), config)
+    else:
+        batches = windows.dataset(config.train.effective_batch_size, shuffle=False)
+        probabilities = np.asarray(model.predict(batches, verbose=0))
+    truth = windows.labels()
+    model_metrics = classification_metrics(truth, probabilities, class_names=classes)
+    # The yardstick: always answer the training windows' most common class.
+    majority = int(np.bincount(prepared.train.labels(), minlength=len(classes)).argmax())
+    baseline = classification_metrics(truth, np.eye(len(classes))[np.full(len(truth), majority)], class_names=classes)
+    beats = model_metrics["accuracy"] > baseline["accuracy"]
+    report = (
+        f"{split} split ({len(truth)} windows):\n{classification_table(model_metrics)}\n"
+        f"model {'beats' if beats else 'does not beat'} always answering {classes[majority]!r} "
+        f"(accuracy {model_metrics['accuracy']:.1%} vs {baseline['accuracy']:.1%})"
+    )
+    return {"split": split, "results": {"model": model_metrics, "majority_class": baseline}, "report": report}
 
 
 def _evaluate_text(model: keras.Model, prepared, windows, split: str, config: ExperimentConfig) -> dict:
