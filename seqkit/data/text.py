@@ -35,7 +35,7 @@ import numpy as np
 from seqkit.config.data import DataConfig, FractionSplit, StepsSplit, TextConfig
 from seqkit.data.datasets.registry import load_text
 from seqkit.data.sources import resolve_path
-from seqkit.data.windows import window_batches
+from seqkit.data.windows import plan_starts, window_batches
 from seqkit.errors import ConfigError, DataError
 
 PAD_ID = 0
@@ -292,18 +292,9 @@ class TokenWindows:
         self.ids, self.name, self.lookback, self.stride = ids, name, lookback, stride
         self.stop = len(ids) if stop is None else stop
         last_start = self.stop - lookback - 1
-        if starts is not None:
-            self._starts: np.ndarray | None = np.asarray(starts, dtype=np.int64).reshape(-1)
-            self._first, self._count = 0, len(self._starts)
-            if self._count and (self._starts.min() < 0 or self._starts.max() > last_start):
-                raise DataError(f"Window starts of split {name!r} fall outside positions 0 to {last_start}.")
-        else:
-            self._starts = None
-            self._first = first_start
-            fits = 0 if last_start < first_start else (last_start - first_start) // stride + 1
-            self._count = fits if count is None else count
-            if self._count > fits:
-                raise DataError(f"Split {name!r} asks for {self._count} windows but only {fits} fit.")
+        self._starts, self._first, self._count = plan_starts(
+            starts, first_start, count, stride, last_start, name=name, unit="positions"
+        )
         # Read-only strided view: row s is ids[s : s + lookback]; targets are row s + 1.
         item = ids.strides[0]
         self._view = np.lib.stride_tricks.as_strided(

@@ -99,6 +99,45 @@ class _EpochOrder:
         return x.astype(np.int64)
 
 
+def plan_starts(
+    starts: np.ndarray | None,
+    first_start: int,
+    count: int | None,
+    stride: int,
+    last_start: int,
+    *,
+    name: str,
+    unit: str,
+) -> tuple[np.ndarray | None, int, int]:
+    """Where a split's windows start: explicit `starts`, or every `stride` from `first_start`.
+
+    Args:
+        starts: Explicit window starts (a random split), or None.
+        first_start: First start of a regular split.
+        count: Windows wanted from `first_start` (None: all that fit).
+        stride: Steps between regular starts.
+        last_start: The last position a window can start at.
+        name: The split's name, for errors.
+        unit: What positions count ("rows", "positions"), for errors.
+
+    Returns:
+        `(starts or None, first_start, count)`.
+
+    Raises:
+        DataError: starts outside `[0, last_start]`, or more windows than fit.
+    """
+    if starts is not None:
+        starts = np.asarray(starts, dtype=np.int64).reshape(-1)
+        if len(starts) and (starts.min() < 0 or starts.max() > last_start):
+            raise DataError(f"Window starts of split {name!r} fall outside {unit} 0 to {last_start}.")
+        return starts, 0, len(starts)
+    fits = 0 if last_start < first_start else (last_start - first_start) // stride + 1
+    count = fits if count is None else count
+    if count > fits:
+        raise DataError(f"Split {name!r} asks for {count} windows but only {fits} fit.")
+    return None, first_start, count
+
+
 def window_batches(
     gather: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     count: int,
@@ -250,18 +289,9 @@ class WindowSet:
         self._transform, self._original_targets, self.time_index = transform, original_targets, time_index
         span = lookback + gap + horizon
         last_start = n_time - span
-        if starts is not None:
-            self._starts: np.ndarray | None = np.asarray(starts, dtype=np.int64)
-            self._first, self._count = 0, len(self._starts)
-            if self._count and (self._starts.min() < 0 or self._starts.max() > last_start):
-                raise DataError(f"Window starts of split {name!r} fall outside rows 0 to {last_start}.")
-        else:
-            self._starts = None
-            self._first = first_start
-            fits = 0 if last_start < first_start else (last_start - first_start) // stride + 1
-            self._count = fits if count is None else count
-            if self._count > fits:
-                raise DataError(f"Split {name!r} asks for {self._count} windows but only {fits} fit.")
+        self._starts, self._first, self._count = plan_starts(
+            starts, first_start, count, stride, last_start, name=name, unit="rows"
+        )
         # Read-only strided views: row s of `_inputs_view` is the input window starting at s.
         row, item = series.strides
         self._inputs_view = np.lib.stride_tricks.as_strided(
