@@ -108,7 +108,8 @@ def _sequence_spec(config: ExperimentConfig, data_spec) -> SequenceSpec:
                 f"model.embedding.vocab_size is {declared}, but the text's vocabulary has {vocab_size} "
                 "tokens; remove model.embedding.vocab_size to take it from the data"
             )
-        return SequenceSpec(lookback=data_spec.lookback, vocab_size=vocab_size, batch_size=_fixed_batch(config))
+        # Variable length: trained on `lookback`-token windows, the model reads any prompt length.
+        return SequenceSpec(lookback=None, vocab_size=vocab_size, batch_size=_fixed_batch(config))
     return SequenceSpec(
         lookback=data_spec.lookback,
         n_features=data_spec.n_features,
@@ -157,7 +158,7 @@ def describe(prepared, spec: SequenceSpec) -> str:
         f"{len(prepared.test) if prepared.test is not None else 0} test"
     )
     if spec.vocab_size is not None:
-        return f"{counts} (sequence length {spec.lookback}, vocabulary {spec.vocab_size})"
+        return f"{counts} (sequence length {prepared.spec.lookback}, vocabulary {spec.vocab_size})"
     if spec.n_classes is not None:
         return f"{counts} (lookback {spec.lookback}, {_count(spec.n_features, 'feature')}, {spec.n_classes} classes)"
     return (

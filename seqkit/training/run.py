@@ -32,7 +32,8 @@ class Run:
         path: The run directory.
         config: The resolved experiment config.
         model: The trained `keras.Model` (best weights).
-        preprocessing: The fitted `Transform` (series) or `Vocabulary` (text).
+        preprocessing: The fitted `Transform` (series), `ClassifierPreprocessing`
+            (classification) or `Vocabulary` (text).
         metrics: Test metrics of the model and its baselines (`metrics.json`).
     """
 
@@ -202,26 +203,27 @@ def evaluate_prepared(model: keras.Model, prepared, config: ExperimentConfig) ->
     """Score the model on the test windows (else validation) next to its baselines.
 
     Forecasts are scored in original units next to the naive and
-    seasonal-naive forecasts; language models by cross-entropy, perplexity
+    seasonal-naive forecasts; classifiers by accuracy and a confusion matrix
+    next to the majority class; language models by cross-entropy, perplexity
     and accuracy next to the training text's unigram frequencies.
     """
+    return evaluate_with_forecast(model, prepared, config)[0]
+
+
+def evaluate_with_forecast(model: keras.Model, prepared, config: ExperimentConfig) -> tuple[dict, dict | None]:
+    """`evaluate_prepared`, plus the forecast arrays the run's plot needs (None but for forecasts)."""
     windows, split = prepared.test, "test"
     if windows is None or len(windows) == 0:
         windows, split = prepared.val, "validation"
     if windows is None or len(windows) == 0:
-        return {"split": None, "note": "no validation or test windows to evaluate on"}
+        return {"split": None, "note": "no validation or test windows to evaluate on"}, None
     if problem.kind_of(config) == problem.TEXT:
-        return _evaluate_text(model, prepared, windows, split, config)
+        return _evaluate_text(model, prepared, windows, split, config), None
     if problem.kind_of(config) == problem.CLASSIFY:
-        return _evaluate_classes(model, prepared, windows, split, config)
+        return _evaluate_classes(model, prepared, windows, split, config), None
     from seqkit.evaluation import comparison_table, evaluate_forecast, horizon_table, infer_season
 
-    if config.model.stateful:
-        y_model = _predict_in_batches(model, windows.inputs(), config)
-    else:  # streamed: memory stays O(batch), not O(windows x lookback)
-        batches = windows.dataset(config.train.effective_batch_size, shuffle=False)
-        y_model = np.asarray(model.predict(batches, verbose=0))
-    y_pred = windows.to_original(y_model)
+    y_pred = windows.to_original(_predict_windows(model, windows, config))
     period = prepared.period or infer_season(prepared.frequency)
     results = evaluate_forecast(
         prepared.targets_original,
@@ -232,24 +234,24 @@ def evaluate_prepared(model: keras.Model, prepared, config: ExperimentConfig) ->
         period=period,
     )
     report = f"{split} split:\n{comparison_table(results)}\n\nper horizon step (RMSE):\n{horizon_table(results)}"
-    return {
-        "split": split,
-        "seasonal_period": period,
-        "results": results,
-        "report": report,
-        "_forecast": {"y_pred": y_pred, "windows": windows},
-    }
+    metrics = {"split": split, "seasonal_period": period, "results": results, "report": report}
+    return metrics, {"y_pred": y_pred, "windows": windows}
+
+
+def _predict_windows(model: keras.Model, windows, config: ExperimentConfig) -> np.ndarray:
+    """The model's outputs for every window, in window order."""
+    if config.model.stateful:  # a fixed batch, padded, from a fresh state per batch
+        return _predict_in_batches(model, windows.inputs(), config)
+    # Streamed: memory stays O(batch), not O(windows x lookback).
+    batches = windows.dataset(config.train.effective_batch_size, shuffle=False)
+    return np.asarray(model.predict(batches, verbose=0))
 
 
 def _evaluate_classes(model: keras.Model, prepared, windows, split: str, config: ExperimentConfig) -> dict:
     from seqkit.evaluation import classification_metrics, classification_table
 
     classes = list(prepared.labels.classes)
-    if config.model.stateful:
-        probabilities = _predict_in_batches(model, windows.inputs(), config)
-    else:
-        batches = windows.dataset(config.train.effective_batch_size, shuffle=False)
-        probabilities = np.asarray(model.predict(batches, verbose=0))
+    probabilities = _predict_windows(model, windows, config)
     truth = windows.labels()
     model_metrics = classification_metrics(truth, probabilities, class_names=classes)
     # The yardstick: always answer the training windows' most common class.
@@ -269,7 +271,7 @@ def _evaluate_text(model: keras.Model, prepared, windows, split: str, config: Ex
 
     windows = windows.with_stride(windows.lookback)  # score every token once
     targets = windows.targets()
-    probabilities = _predict_in_batches(model, windows.inputs(), config)
+    probabilities = _predict_windows(model, windows, config)
     start, stop = prepared.spans["train"]
     results = {
         "model": token_metrics(targets, probabilities),
@@ -294,33 +296,36 @@ def _evaluate_text(model: keras.Model, prepared, windows, split: str, config: Ex
     return {"split": split, "results": results, "report": report}
 
 
-def write_run_outputs(run: Run, *, history: dict, runtime, data_sha256: str, command) -> None:
-    """Write model, history, metrics, plots and, last, the manifest that marks the run complete."""
+def write_run_outputs(
+    run: Run, *, history: dict, forecast: dict | None, runtime, data_sha256: str, command
+) -> None:
+    """Write model, history, metrics, plots and, last, the manifest that marks the run complete.
+
+    Args:
+        forecast: `{"y_pred", "windows"}` of the test forecast for its plot, or None.
+    """
     path = run.path
     with atomic_path(path / MODEL) as tmp:
         run.model.save(tmp)
     write_history_csv(history, path / "history.csv")
-    metrics = {k: v for k, v in run.metrics.items() if not k.startswith("_")}
-    atomic_write_json(path / METRICS, metrics)
+    atomic_write_json(path / METRICS, run.metrics)
     if run.config.evaluate.plots:
-        _write_plots(run, history)
+        _write_plots(run, history, forecast)
     manifest = environment_manifest(
         seed=run.config.train.seed, command=command, data_sha256=data_sha256, device=runtime.description
     )
     manifest["status"] = "complete"
     atomic_write_json(path / MANIFEST, manifest)
-    run.metrics = metrics
 
 
-def _write_plots(run: Run, history: dict) -> None:
+def _write_plots(run: Run, history: dict, forecast: dict | None) -> None:
     from seqkit.evaluation import plot_forecast, plot_history
 
     plots = run.path / "plots"
     plots.mkdir(exist_ok=True)
     if history.get("loss"):
         plot_history(history, plots / "loss.png")
-    forecast = run.metrics.get("_forecast")
-    if forecast is None:  # language models: the loss curves are the plot
+    if forecast is None:  # classifiers and language models: the loss curves are the plot
         return
     y_pred, windows = forecast["y_pred"], forecast["windows"]
     actual = windows.targets_original()

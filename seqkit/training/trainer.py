@@ -40,7 +40,7 @@ from seqkit.training.callbacks import (
     RunCheckpoint,
     read_state,
 )
-from seqkit.training.run import MANIFEST, PREPROCESSING, Run, evaluate_prepared, write_run_outputs
+from seqkit.training.run import MANIFEST, PREPROCESSING, Run, evaluate_with_forecast, write_run_outputs
 from seqkit.training.run_files import atomic_write_json, atomic_write_text, remove_partial_files
 from seqkit.training.runtime import configure_runtime
 
@@ -233,11 +233,12 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         model.load_weights(checkpoints / BEST_WEIGHTS)
         say(f"best epoch: {checkpoint.best['epoch']} ({monitor} {checkpoint.best['value']:.5g})")
 
-    metrics = evaluate_prepared(model, prepared, config)
+    metrics, forecast = evaluate_with_forecast(model, prepared, config)
     run = Run(run_dir, config=config, model=model, preprocessing=preprocessing, metrics=metrics, prepared=prepared)
     write_run_outputs(
         run,
         history=checkpoint.history,
+        forecast=forecast,
         runtime=runtime,
         data_sha256=_data_sha256(config, frame, prepared),
         command=command if command is not None else " ".join(sys.argv),
