@@ -170,8 +170,8 @@ def format_problems(source: str, problems: list[tuple[str, str]]) -> str:
 def _pydantic_problems(exc: ValidationError, root: type[BaseModel] = ExperimentConfig) -> list[tuple[str, str]]:
     grouped: dict[str, list[str]] = {}
     for err in exc.errors():
-        path, parent, union_member = _walk(root, err["loc"])
-        for item in _describe(err, path, parent, union_member):
+        path, parent = _walk(root, err["loc"])
+        for item in _describe(err, path, parent):
             grouped.setdefault(item[0], [])
             if item[1] not in grouped[item[0]]:
                 grouped[item[0]].append(item[1])
@@ -191,7 +191,7 @@ def _received_suffix(message: str) -> str:
     return match.group(0) if match else ""
 
 
-def _describe(err: dict, path: str, parent: Any, union_member: bool) -> list[tuple[str, str]]:
+def _describe(err: dict, path: str, parent: Any) -> list[tuple[str, str]]:
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
@@ -282,18 +282,16 @@ def _tagged_members(annotation: Any) -> dict[str, type[BaseModel]] | None:
     return members
 
 
-def _walk(root: type[BaseModel], loc: tuple) -> tuple[str, Any, bool]:
+def _walk(root: type[BaseModel], loc: tuple) -> tuple[str, Any]:
     """Follow an error location through the schema.
 
     Returns:
         The dotted path a user recognises (union tags and member labels left
-        out), the schema class holding the last key, and whether the location
-        passed through an untagged union member.
+        out), and the schema class holding the last key.
     """
     shown: list[str] = []
     current: Any = root
     parent: Any = root
-    union_member = False
     for part in loc:
         parent = current
         annotation = _strip(current) if current is not None else None
@@ -313,13 +311,12 @@ def _walk(root: type[BaseModel], loc: tuple) -> tuple[str, Any, bool]:
             current = args[0] if args else None
             continue
         if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-            union_member = True
-            current = None
+            current = None  # an untagged union's member label: not part of the user's path
             continue
         shown.append(str(part))
         current = None
     final = _strip(parent) if parent is not None else None
-    return ".".join(shown), final, union_member
+    return ".".join(shown), final
 
 
 def _lenient_rule_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,8 +1,8 @@
 """What a run learns from: a series (forecasting), labelled windows (classification) or a text (language model).
 
-The one place the trainer, `Run` and `load_run` tell the two apart: how the
-data is prepared, which shapes the model gets, and how the fitted
-preprocessing is saved to and read from `preprocessing.json`.
+The one place the trainer, `Run` and `load_run` tell the three apart: how the
+data is prepared, which shapes the model gets, which values identify the data,
+and how the fitted preprocessing is saved to and read from `preprocessing.json`.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ def prepare_data(config: ExperimentConfig, *, frame=None, preprocessing=None):
 
     Args:
         config: The experiment.
-        frame: A DataFrame/array (series) or a string (text) replacing the config's source.
-        preprocessing: A fitted `Transform` (series) or `Vocabulary` (text).
+        frame: A DataFrame/array (series, classification) or a string (text) replacing the config's source.
+        preprocessing: A fitted `Transform`, `ClassifierPreprocessing` or `Vocabulary`.
 
     Returns:
-        `PreparedData` or `PreparedText`; both have `train`, `val` and `test` windows.
+        `PreparedData`, `PreparedLabels` or `PreparedText`; each has `train`, `val` and `test` windows.
     """
     if kind_of(config) == TEXT:
         from seqkit.data import prepare_text
@@ -117,6 +117,11 @@ def _sequence_spec(config: ExperimentConfig, data_spec) -> SequenceSpec:
         n_targets=data_spec.n_targets,
         batch_size=_fixed_batch(config),
     )
+
+
+def data_values(config: ExperimentConfig, prepared):
+    """The loaded values that identify a run's data: token ids for text, else the numeric series."""
+    return prepared.ids if kind_of(config) == TEXT else prepared.values
 
 
 def fitted_preprocessing(prepared):

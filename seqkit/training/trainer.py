@@ -256,8 +256,7 @@ def _data_sha256(config: ExperimentConfig, frame, prepared) -> str:
 
     if frame is None and config.data is not None and config.data.path is not None:
         return sha256_file(config.base_dir / config.data.path)
-    values = prepared.ids if hasattr(prepared, "ids") else prepared.values
-    return sha256_array(np.ascontiguousarray(values))
+    return sha256_array(np.ascontiguousarray(problem.data_values(config, prepared)))
 
 
 def _keras_verbose(verbose: int | str) -> int | str:
