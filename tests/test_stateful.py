@@ -29,7 +29,7 @@ def test_stream_order_makes_each_batch_row_continue_the_row_before():
         np.testing.assert_array_equal(current[0][:, 0, 0], previous[0][:, -1, 0] + 1)
     np.testing.assert_array_equal(batches[0][0][:, :, 0], [[0, 1, 2, 3], [20, 21, 22, 23]])
     np.testing.assert_array_equal(batches[0][1][:, 0, 0], [4, 24])
-    with pytest.raises(DataError, match="fewer than the batch size 16"):
+    with pytest.raises(DataError, match=r"has 10 window\(s\), fewer than `batch_size` \(16\) streams"):
         data.train.stream_order(16)
 
 

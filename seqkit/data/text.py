@@ -35,7 +35,7 @@ import numpy as np
 from seqkit.config.data import DataConfig, FractionSplit, StepsSplit, TextConfig
 from seqkit.data.datasets.registry import load_text
 from seqkit.data.sources import resolve_path
-from seqkit.data.windows import plan_starts, window_batches
+from seqkit.data.windows import plan_starts, stream_positions, window_batches
 from seqkit.errors import ConfigError, DataError
 
 PAD_ID = 0
@@ -416,15 +416,7 @@ class TokenWindows:
         Raises:
             DataError: fewer windows than `batch_size`.
         """
-        if batch_size < 1:
-            raise DataError(f"`batch_size` must be at least 1; received {batch_size}.")
-        per_stream = len(self) // batch_size
-        if per_stream == 0:
-            raise DataError(
-                f"Split {self.name!r} has {len(self)} window(s), fewer than `batch_size` ({batch_size}) streams. "
-                "Lower `batch_size` or give more text."
-            )
-        positions = (np.arange(batch_size)[None, :] * per_stream + np.arange(per_stream)[:, None]).reshape(-1)
+        positions = stream_positions(len(self), batch_size, name=self.name, more="text")
         return TokenWindows(self.ids, name=self.name, lookback=self.lookback, stride=self.stride,
                             stop=self.stop, starts=self._starts_at(positions))
 

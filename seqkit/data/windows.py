@@ -138,6 +138,29 @@ def plan_starts(
     return None, first_start, count
 
 
+def stream_positions(count: int, batch_size: int, *, name: str, more: str = "data") -> np.ndarray:
+    """Window positions in stateful (truncated BPTT) order: row j of batch i continues row j of batch i-1.
+
+    The `count` windows are cut into `batch_size` contiguous streams of
+    `K = count // batch_size` windows (the remainder is dropped), and batch `i`
+    holds window `j * K + i` of every stream `j`.
+
+    Example: 10 windows, batch size 2 -> K = 5 -> 0 5 1 6 2 7 3 8 4 9.
+
+    Raises:
+        DataError: `batch_size` below 1, or fewer windows than `batch_size`.
+    """
+    if batch_size < 1:
+        raise DataError(f"`batch_size` must be at least 1; received {batch_size}.")
+    per_stream = count // batch_size
+    if per_stream == 0:
+        raise DataError(
+            f"Split {name!r} has {count} window(s), fewer than `batch_size` ({batch_size}) streams: a stateful "
+            f"model needs one stream per batch row. Lower `train.batch_size` or give more {more}."
+        )
+    return (np.arange(batch_size)[None, :] * per_stream + np.arange(per_stream)[:, None]).reshape(-1)
+
+
 def window_batches(
     gather: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     count: int,
@@ -409,13 +432,7 @@ class WindowSet:
         Raises:
             DataError: fewer windows than `batch_size`.
         """
-        per_stream = len(self) // batch_size
-        if per_stream == 0:
-            raise DataError(
-                f"Split {self.name!r} has {len(self)} window(s), fewer than the batch size {batch_size} "
-                "a stateful model trains with. Lower `train.batch_size` or give more data."
-            )
-        positions = (np.arange(batch_size)[None, :] * per_stream + np.arange(per_stream)[:, None]).reshape(-1)
+        positions = stream_positions(len(self), batch_size, name=self.name)
         view = copy.copy(self)
         view._starts = self._starts_at(positions)
         view._first, view._count = 0, len(positions)

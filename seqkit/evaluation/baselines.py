@@ -28,6 +28,7 @@ import re
 import numpy as np
 
 from seqkit.errors import DataError
+from seqkit.evaluation.metrics import require_positive_int
 
 
 def _prepare(
@@ -125,15 +126,7 @@ def seasonal_naive_forecast(
         DataError: If `period` is not a positive int, or a window has less
             observed history than the last season it needs.
     """
-    if (
-        isinstance(period, bool)
-        or not isinstance(period, (int, np.integer))
-        or period < 1
-    ):
-        raise DataError(
-            f"`period` must be a positive int; received {period!r}. Set the "
-            "season length in the config, e.g. 12 for monthly data."
-        )
+    require_positive_int("period", period, "Set the season length in the config, e.g. 12 for monthly data.")
     values, starts, last = _prepare(series, target_starts, horizon, gap)
     # Distance from the last input step is gap + 1 + j for every window.
     distance = gap + 1 + np.arange(horizon)

@@ -59,6 +59,16 @@ def _as_block(name: str, value: Any) -> np.ndarray:
     return array
 
 
+def require_positive_int(name: str, value, advice: str) -> None:
+    """Raise `DataError` unless `value` is a positive int (bools refused).
+
+    Raises:
+        DataError: naming `name`, the value received, and `advice`.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise DataError(f"`{name}` must be a positive int; received {value!r}. {advice}")
+
+
 def mase_scale(train_series: np.ndarray, season: int = 1) -> np.ndarray:
     """Returns the MASE denominator: in-sample MAE of the seasonal naive.
 
@@ -83,15 +93,7 @@ def mase_scale(train_series: np.ndarray, season: int = 1) -> np.ndarray:
         >>> mase_scale(np.array([1.0, 2.0, 4.0, 7.0]))
         array([2.])
     """
-    if (
-        isinstance(season, bool)
-        or not isinstance(season, (int, np.integer))
-        or season < 1
-    ):
-        raise DataError(
-            f"`season` must be a positive int; received {season!r}. Use 1 for "
-            "non-seasonal data."
-        )
+    require_positive_int("season", season, "Use 1 for non-seasonal data.")
     series = np.asarray(train_series, dtype=np.float64)
     if series.ndim == 1:
         series = series[:, np.newaxis]
