@@ -111,7 +111,7 @@ def test_windows_match_np_arange(lookback, stride, first, stop):
     np.testing.assert_array_equal(windows.inputs(), [ids[s : s + lookback] for s in starts])
     np.testing.assert_array_equal(windows.targets(), [ids[s + 1 : s + lookback + 1] for s in starts])
     assert windows.targets().max() < stop  # never reads past the split's end
-    assert np.shares_memory(windows.ids, windows._view)  # zero-copy
+    assert np.shares_memory(windows.ids, windows._rows)  # zero-copy
 
 
 def test_with_stride_gives_non_overlapping_windows_of_the_same_block():

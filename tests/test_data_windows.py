@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from seqkit.data import WindowSet
+from seqkit.data.windows import window_rows
 from seqkit.errors import DataError
 
 
@@ -55,8 +56,8 @@ def test_window_views_share_memory_with_the_series():
     series = np.arange(1000, dtype=np.float32)[:, None]
     windows = WindowSet(series, name="train", lookback=50, horizon=5)
     assert windows.series is series
-    assert np.shares_memory(windows._inputs_view, series)
-    assert windows._inputs_view.nbytes > series.nbytes  # a view, not a copy: no memory is allocated
+    assert np.shares_memory(windows._input_rows, series)
+    assert windows._input_rows.nbytes > series.nbytes  # a view, not a copy: no memory is allocated
 
 
 @pytest.mark.parametrize("kind,mode", [("last", "subtract"), ("mean", "subtract"), ("last", "divide")])
@@ -128,3 +129,17 @@ def test_epoch_order_is_a_permutation_that_changes_with_the_key(count):
         second = order.positions(12, 0, count)
         assert not np.array_equal(first, second)
         assert abs(np.corrcoef(np.arange(count), first)[0, 1]) < 0.2  # not close to chronological
+
+
+@pytest.mark.parametrize("shape", [(40,), (40, 3)])
+def test_window_rows_items_are_the_windows_of_a_strided_view(shape):
+    array = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    rows = window_rows(array, 2, 30, 7)
+    starts = np.array([0, 29, 5, 5, 13])
+    got = rows[starts].view(np.float32).reshape(len(starts), 7, *shape[1:])
+    expected = np.stack([array[2 + s : 2 + s + 7] for s in starts])
+    np.testing.assert_array_equal(got, expected)
+    assert np.shares_memory(rows, array) and not rows.flags.writeable
+    with pytest.raises(IndexError):
+        rows[30]  # `count` items, no more
+    assert window_rows(array, 50, -3, 7).shape == (0,)

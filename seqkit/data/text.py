@@ -35,7 +35,7 @@ import numpy as np
 from seqkit.config.data import DataConfig, FractionSplit, StepsSplit, TextConfig
 from seqkit.data.datasets.registry import load_text
 from seqkit.data.sources import resolve_path
-from seqkit.data.windows import plan_starts, stream_positions, window_batches
+from seqkit.data.windows import plan_starts, stream_positions, window_batches, window_rows
 from seqkit.errors import ConfigError, DataError
 
 PAD_ID = 0
@@ -295,11 +295,8 @@ class TokenWindows:
         self._starts, self._first, self._count = plan_starts(
             starts, first_start, count, stride, last_start, name=name, unit="positions"
         )
-        # Read-only strided view: row s is ids[s : s + lookback]; targets are row s + 1.
-        item = ids.strides[0]
-        self._view = np.lib.stride_tricks.as_strided(
-            ids, shape=(max(len(ids) - lookback + 1, 0), lookback), strides=(item, item), writeable=False
-        )
+        # Item s of `_rows` is ids[s : s + lookback]; targets are item s + 1.
+        self._rows = window_rows(ids, 0, len(ids) - lookback + 1, lookback)
 
     def __len__(self) -> int:
         """Number of windows."""
@@ -320,7 +317,10 @@ class TokenWindows:
 
     def _batch(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         starts = self._starts_at(positions)
-        return self._view[starts], self._view[starts + 1]  # the only copies: (batch, lookback) each
+        return self._gather(starts), self._gather(starts + 1)  # the only copies: (batch, lookback) each
+
+    def _gather(self, starts: np.ndarray) -> np.ndarray:
+        return self._rows[starts].view(np.int32).reshape(len(starts), self.lookback)
 
     # ------------------------------------------------------------------ batches
 
@@ -365,7 +365,7 @@ class TokenWindows:
         out = np.empty((len(self), self.lookback), np.int32)
         for begin in range(0, len(self), _CHUNK):
             positions = np.arange(begin, min(begin + _CHUNK, len(self)))
-            out[positions] = self._view[self._starts_at(positions) + which]
+            out[positions] = self._gather(self._starts_at(positions) + which)
         return out
 
     def inputs(self) -> np.ndarray:
