@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -25,20 +27,32 @@ from seqkit.errors import DataError
 
 # Windows materialised per step by `inputs()`, `targets()` and `to_original()`.
 _CHUNK = 4096
-# Batches gathered per call from tf.data into NumPy (see `_batch_calls`), and calls prepared ahead.
-_BATCHES_PER_CALL = 8
-_CHUNKS_IN_FLIGHT = 2
+# One call from tf.data into NumPy fills up to `_CALL_BYTES` of batches (at most
+# `_MAX_BATCHES_PER_CALL`), `_GATHER_WINDOWS` windows per NumPy gather; `_GATHER_CALLS` calls run
+# at once, and `_CHUNKS_IN_FLIGHT` filled chunks wait ahead of the model.
+_CALL_BYTES = 8 * 2**20
+_MAX_BATCHES_PER_CALL = 32
+_GATHER_WINDOWS = 1024
+_GATHER_CALLS = 2
+_CHUNKS_IN_FLIGHT = 1
+# Aligned output buffers kept per dataset: enough for every chunk tf.data can hold at once.
+_BUFFERS = _GATHER_CALLS + _CHUNKS_IN_FLIGHT + 2
 
 
-def _batch_calls(count: int, batch_size: int, drop_remainder: bool) -> np.ndarray:
-    """`(begin, end, n_batches)` rows: one NumPy gather per `_BATCHES_PER_CALL` full batches, then one per batch.
+def _batches_per_call(batch_size: int, window_bytes: int) -> int:
+    return max(1, min(_MAX_BATCHES_PER_CALL, _CALL_BYTES // max(batch_size * window_bytes, 1)))
 
-    Gathering several batches per call amortises the fixed cost of crossing from
-    tf.data into Python, which on CPU is larger than the copy itself.
+
+def _batch_calls(count: int, batch_size: int, drop_remainder: bool, per_call: int) -> np.ndarray:
+    """`(begin, end, n_batches)` rows: one call per `per_call` full batches, then one per batch.
+
+    Filling several batches per call amortises the fixed cost of crossing from
+    tf.data into Python and of handing a chunk over, which on CPU is larger than
+    the copy of a batch itself.
     """
-    chunk = _BATCHES_PER_CALL * batch_size
+    chunk = per_call * batch_size
     full = count // chunk
-    rows = [(c * chunk, (c + 1) * chunk, _BATCHES_PER_CALL) for c in range(full)]
+    rows = [(c * chunk, (c + 1) * chunk, per_call) for c in range(full)]
     for begin in range(full * chunk, count, batch_size):
         end = min(begin + batch_size, count)
         if end - begin == batch_size or not drop_remainder:
@@ -73,6 +87,58 @@ def window_rows(array: np.ndarray, first_row: int, count: int, length: int) -> n
     )
     view.flags.writeable = False
     return view
+
+
+class _AlignedBuffers:
+    """Reusable 64-byte-aligned arrays that chunks of batches are handed to TensorFlow in.
+
+    TensorFlow adopts an array returned by `tf.numpy_function` without copying it only
+    when its data is 64-byte aligned; otherwise it copies the chunk, and again every
+    batch sliced from it. NumPy's gathers land wherever `malloc` puts them (16-byte
+    aligned), and on 2 CPU cores those copies cost more than the gather: a constant
+    misaligned chunk of 8 batches caps a pipeline near 2M windows/s, an aligned one
+    near 6M. So gathers are copied into these buffers, a few thousand windows at a
+    time while they are still in cache, and the buffers are reused instead of
+    allocating fresh memory, whose page faults cost more than the copy.
+
+    A buffer is reused only once TensorFlow no longer holds it: an adopted array stays
+    referenced by its tensor, so the buffer's reference count says whether it is free.
+    When all `limit` buffers are held, or for a chunk of another size (the last
+    batches of an epoch), a fresh aligned array is allocated.
+    """
+
+    _ALIGN = 64
+
+    def __init__(self, nbytes: int, limit: int) -> None:
+        self._nbytes, self._limit = nbytes, limit
+        self._buffers: list[np.ndarray] = []
+        self._lock = threading.Lock()
+        # References a free buffer has, counted exactly as `empty` counts them.
+        probe = [np.empty(0, np.uint8)]
+        for raw in probe:
+            self._idle_refs = self._refs(raw)
+
+    @staticmethod
+    def _refs(raw: np.ndarray) -> int:
+        return sys.getrefcount(raw)
+
+    def _raw(self, nbytes: int) -> np.ndarray:
+        if nbytes == self._nbytes:
+            for raw in self._buffers:
+                if self._refs(raw) <= self._idle_refs:
+                    return raw
+            if len(self._buffers) < self._limit:
+                self._buffers.append(np.empty(nbytes + self._ALIGN, np.uint8))
+                return self._buffers[-1]
+        return np.empty(nbytes + self._ALIGN, np.uint8)
+
+    def empty(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """An uninitialised aligned array; it keeps its buffer busy for as long as it (or a view) lives."""
+        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+        with self._lock:  # two calls run at once: only one may claim a free buffer
+            raw = self._raw(nbytes)
+            skip = -raw.ctypes.data % self._ALIGN
+            return raw[skip : skip + nbytes].view(dtype).reshape(shape)
 
 
 class _EpochOrder:
@@ -234,19 +300,30 @@ def window_batches(
             + f". Lower `batch_size` or give more {more}."
         )
     order = _EpochOrder(count) if shuffle else None
-    calls = _batch_calls(count, batch_size, drop_remainder)
+    (x_dtype, x_shape), (y_dtype, y_shape) = x_spec, y_spec
+    window_bytes = math.prod(x_shape) * np.dtype(x_dtype).itemsize + math.prod(y_shape) * np.dtype(y_dtype).itemsize
+    per_call = _batches_per_call(batch_size, window_bytes)
+    calls = _batch_calls(count, batch_size, drop_remainder, per_call)
+    x_out, y_out = (
+        _AlignedBuffers(per_call * batch_size * math.prod(shape) * np.dtype(dtype).itemsize, _BUFFERS)
+        for dtype, shape in (x_spec, y_spec)
+    )
 
     def make_batches(key: np.int64, begin: np.int64, end: np.int64, k: np.int64) -> tuple[np.ndarray, np.ndarray]:
-        begin, end = int(begin), int(end)
+        begin, end, k = int(begin), int(end), int(k)
         positions = order.positions(int(key), begin, end) if order else np.arange(begin, end)
-        x, y = gather(positions)
-        return x.reshape(int(k), -1, *x.shape[1:]), y.reshape(int(k), -1, *y.shape[1:])
+        x = x_out.empty((end - begin, *x_shape), x_dtype)
+        y = y_out.empty((end - begin, *y_shape), y_dtype)
+        for at in range(0, end - begin, _GATHER_WINDOWS):
+            x[at : at + _GATHER_WINDOWS], y[at : at + _GATHER_WINDOWS] = gather(positions[at : at + _GATHER_WINDOWS])
+        return x.reshape(k, -1, *x_shape), y.reshape(k, -1, *y_shape)
 
     batch_dim = batch_size if drop_remainder else None
-    x_dtype, y_dtype = tf.as_dtype(x_spec[0]), tf.as_dtype(y_spec[0])
 
     def load(key, call):
-        x, y = tf.numpy_function(make_batches, [key, call[0], call[1], call[2]], (x_dtype, y_dtype), stateful=False)
+        x, y = tf.numpy_function(
+            make_batches, [key, call[0], call[1], call[2]], (tf.as_dtype(x_dtype), tf.as_dtype(y_dtype)), stateful=False
+        )
         x.set_shape((None, batch_dim, *x_spec[1]))
         y.set_shape((None, batch_dim, *y_spec[1]))
         return x, y
@@ -258,9 +335,12 @@ def window_batches(
         index = keys.flat_map(lambda key: table.map(lambda call: (key, call)))
     else:
         index = table.map(lambda call: (tf.constant(0, tf.int64), call))
-    # Gathering runs one call ahead on a tf.data thread; two chunks in flight bound the memory
-    # (a few MiB), and splitting a chunk into batches is cheap enough to stay synchronous.
-    chunks = index.map(load).prefetch(_CHUNKS_IN_FLIGHT)
+    # Two calls run at once on tf.data threads (NumPy's copies release the GIL), ahead of the
+    # model, in order. A few chunks in flight bound the memory (at most `_CALL_BYTES` each), and
+    # splitting a chunk into batches is cheap enough to stay synchronous.
+    chunks = index.map(load, num_parallel_calls=_GATHER_CALLS, deterministic=True)
+    if _CHUNKS_IN_FLIGHT:
+        chunks = chunks.prefetch(_CHUNKS_IN_FLIGHT)
     batches = chunks.flat_map(lambda x, y: tf.data.Dataset.from_tensor_slices((x, y)))
     return batches.apply(tf.data.experimental.assert_cardinality(n_batches))
 
