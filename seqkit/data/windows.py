@@ -499,8 +499,8 @@ class WindowSet:
         Returns:
             A `tf.data.Dataset` of `(x, y)`: x float32 `(batch, lookback, n_features)`,
             y float32 `(batch, horizon, n_targets)`, in model space. Batches are
-            gathered by NumPy from strided views (the fastest gather on CPU), so the
-            dataset cannot be serialised into a graph or sent to another host.
+            gathered by NumPy from views on the series (the fastest gather on CPU),
+            so the dataset cannot be serialised into a graph or sent to another host.
 
         Raises:
             DataError: no complete batch (no windows, or fewer than `batch_size` with
