@@ -97,8 +97,8 @@ class _AlignedBuffers:
     batch sliced from it. NumPy's gathers land wherever `malloc` puts them (16-byte
     aligned), and on 2 CPU cores those copies cost more than the gather: a constant
     misaligned chunk of 8 batches caps a pipeline near 2M windows/s, an aligned one
-    near 6M. So gathers are copied into these buffers, a few thousand windows at a
-    time while they are still in cache, and the buffers are reused instead of
+    near 6M. So gathers are copied into these buffers (`_GATHER_WINDOWS` windows at a
+    time, which bounds the temporary gather), and the buffers are reused instead of
     allocating fresh memory, whose page faults cost more than the copy.
 
     A buffer is reused only once TensorFlow no longer holds it: an adopted array stays
@@ -324,8 +324,8 @@ def window_batches(
         x, y = tf.numpy_function(
             make_batches, [key, call[0], call[1], call[2]], (tf.as_dtype(x_dtype), tf.as_dtype(y_dtype)), stateful=False
         )
-        x.set_shape((None, batch_dim, *x_spec[1]))
-        y.set_shape((None, batch_dim, *y_spec[1]))
+        x.set_shape((None, batch_dim, *x_shape))
+        y.set_shape((None, batch_dim, *y_shape))
         return x, y
 
     table = tf.data.Dataset.from_tensor_slices(calls)
@@ -338,9 +338,7 @@ def window_batches(
     # Two calls run at once on tf.data threads (NumPy's copies release the GIL), ahead of the
     # model, in order. A few chunks in flight bound the memory (at most `_CALL_BYTES` each), and
     # splitting a chunk into batches is cheap enough to stay synchronous.
-    chunks = index.map(load, num_parallel_calls=_GATHER_CALLS, deterministic=True)
-    if _CHUNKS_IN_FLIGHT:
-        chunks = chunks.prefetch(_CHUNKS_IN_FLIGHT)
+    chunks = index.map(load, num_parallel_calls=_GATHER_CALLS, deterministic=True).prefetch(_CHUNKS_IN_FLIGHT)
     batches = chunks.flat_map(lambda x, y: tf.data.Dataset.from_tensor_slices((x, y)))
     return batches.apply(tf.data.experimental.assert_cardinality(n_batches))
 
