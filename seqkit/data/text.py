@@ -35,7 +35,7 @@ import numpy as np
 from seqkit.config.data import DataConfig, FractionSplit, StepsSplit, TextConfig
 from seqkit.data.datasets.registry import load_text
 from seqkit.data.sources import resolve_path
-from seqkit.data.windows import plan_starts, stream_positions, window_batches, window_rows
+from seqkit.data.windows import plan_starts, stream_positions, take_windows, window_batches, window_rows
 from seqkit.errors import ConfigError, DataError
 
 PAD_ID = 0
@@ -320,7 +320,7 @@ class TokenWindows:
         return self._gather(starts), self._gather(starts + 1)  # the only copies: (batch, lookback) each
 
     def _gather(self, starts: np.ndarray) -> np.ndarray:
-        return self._rows[starts].view(np.int32).reshape(len(starts), self.lookback)
+        return take_windows(self._rows, starts, np.int32, (self.lookback,))
 
     # ------------------------------------------------------------------ batches
 

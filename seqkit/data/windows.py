@@ -40,7 +40,7 @@ _BUFFERS = _GATHER_CALLS + _CHUNKS_IN_FLIGHT + 2
 
 
 def _batches_per_call(batch_size: int, window_bytes: int) -> int:
-    return max(1, min(_MAX_BATCHES_PER_CALL, _CALL_BYTES // max(batch_size * window_bytes, 1)))
+    return max(1, min(_MAX_BATCHES_PER_CALL, _CALL_BYTES // (batch_size * window_bytes)))
 
 
 def _batch_calls(count: int, batch_size: int, drop_remainder: bool, per_call: int) -> np.ndarray:
@@ -67,8 +67,7 @@ def window_rows(array: np.ndarray, first_row: int, count: int, length: int) -> n
     overlap in memory: no row is copied. Fancy-indexing the view with start rows
     gathers whole windows with one `memcpy` each, outside the GIL, several times
     faster than indexing a `(count, length, ...)` strided view, which NumPy copies
-    element by element. `view[starts].view(array.dtype).reshape(len(starts), length,
-    *array.shape[1:])` is the windows.
+    element by element. `take_windows` turns the gathered items back into windows.
 
     Args:
         array: C-contiguous, rows on axis 0.
@@ -87,6 +86,14 @@ def window_rows(array: np.ndarray, first_row: int, count: int, length: int) -> n
     )
     view.flags.writeable = False
     return view
+
+
+def take_windows(rows: np.ndarray, starts: np.ndarray, dtype: np.dtype, window_shape: tuple[int, ...]) -> np.ndarray:
+    """Copy the windows at `starts` out of a `window_rows` view: `(len(starts), *window_shape)` of `dtype`.
+
+    `window_shape` is `(length, *array.shape[1:])` of the array the view was made on.
+    """
+    return rows[starts].view(dtype).reshape(len(starts), *window_shape)
 
 
 class _AlignedBuffers:
@@ -465,7 +472,7 @@ class WindowSet:
     # ------------------------------------------------------------------ batches
 
     def _gather(self, rows: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-        return rows[starts].view(np.float32).reshape(len(starts), length, self.series.shape[1])
+        return take_windows(rows, starts, np.float32, (length, self.series.shape[1]))
 
     def _batch(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gather windows at `positions` (indices into this set) in model space."""
