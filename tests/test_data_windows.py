@@ -108,6 +108,21 @@ def test_dataset_needs_at_least_one_batch():
         windows.dataset(8, shuffle=False, drop_remainder=True)
 
 
+def test_datasets_switch_off_the_autotuner_their_fixed_pipeline_does_not_use():
+    # With the autotuner on, the end of an epoch waited for its model thread's next wake
+    # (doubling intervals): a 4 s epoch of 10M windows took 5.1 s, or 10.2 s
+    # (benchmarks/windowing.py). Series and token windows share the pipeline.
+    import tensorflow as tf
+
+    from seqkit.data import TokenWindows
+
+    series = WindowSet(np.arange(50, dtype=np.float32), name="train", lookback=4, horizon=1)
+    tokens = TokenWindows(np.arange(30), name="train", lookback=3)
+    for dataset in (series.dataset(8, shuffle=True, seed=0), tokens.dataset(4, shuffle=False)):
+        assert dataset.options().autotune.enabled is False
+        assert dataset.with_options(tf.data.Options()).options().autotune.enabled is False  # kept when merged
+
+
 def test_model_fit_consumes_the_dataset_directly():
     import keras
 
