@@ -22,12 +22,13 @@ printed.
 Batches are consumed inside a `tf.function` loop, as `Model.fit` consumes them, for
 both seqkit and Keras. seqkit's pipeline runs with tf.data's autotuner off (its
 parallelism is fixed); Keras' pipeline is timed as users get it, and once more with
-the autotuner off, for information (it is then about 10% faster). Memory is measured two ways: the peak of NumPy/Python
-allocations (tracemalloc, in a separate pass so it does not slow the timed runs) and
-the growth of the process' peak resident size (VmHWM in /proc/self/status, reset
-before each measurement through /proc/self/clear_refs). Both exclude the series
-itself and the fixed cost of starting TensorFlow's runtime, which a warm-up pipeline
-pays before measuring.
+the autotuner off, for information (10-50% faster in our runs).
+
+Memory is measured two ways: the peak of NumPy/Python allocations (tracemalloc, in a
+separate pass so it does not slow the timed runs) and the growth of the process' peak
+resident size (VmHWM in /proc/self/status, reset before each measurement through
+/proc/self/clear_refs). Both exclude the series itself and the fixed cost of starting
+TensorFlow's runtime, which a warm-up pipeline pays before measuring.
 """
 
 from __future__ import annotations
