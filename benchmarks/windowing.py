@@ -106,6 +106,18 @@ def consume(dataset):
 _consume = None
 
 
+def timed_consume(dataset) -> tuple[int, float]:
+    """`(windows, seconds)` for one pass over a dataset."""
+    start = time.perf_counter()
+    windows = int(consume(dataset))
+    return windows, time.perf_counter() - start
+
+
+def windows_per_second(dataset) -> float:
+    windows, seconds = timed_consume(dataset)
+    return windows / seconds
+
+
 def seqkit_windows(series: np.ndarray):
     from seqkit.config.data import DataConfig
     from seqkit.data import prepare
@@ -128,7 +140,7 @@ def keras_windows(series: np.ndarray, n_batches: int | None = None, autotune: bo
         series, None, sequence_length=LOOKBACK + HORIZON, batch_size=BATCH, shuffle=True, seed=0
     )
     dataset = dataset.map(lambda w: (w[:, :LOOKBACK, None], w[:, LOOKBACK:, None]))
-    if not autotune:  # as seqkit's own pipeline runs: parallel calls fall back to one per core
+    if not autotune:  # as seqkit's own pipeline runs
         options = tf.data.Options()
         options.autotune.enabled = False
         dataset = dataset.with_options(options)
@@ -169,9 +181,7 @@ def main() -> int:
     # --- seqkit: timing (no tracemalloc, which would slow Python code down)
     with PeakRSS() as rss:
         first, (windows, dataset) = first_batch_seconds(lambda: seqkit_windows(series))
-        start = time.perf_counter()
-        n_seen = int(consume(dataset))
-        epoch = time.perf_counter() - start
+        n_seen, epoch = timed_consume(dataset)
     assert n_seen == len(windows), (n_seen, len(windows))
     seqkit_rate = n_seen / epoch
     seqkit_rss = rss.extra
@@ -189,25 +199,19 @@ def main() -> int:
     with PeakRSS() as rss:
         keras_first, _ = first_batch_seconds(lambda: (None, keras_windows(series)))
         dataset = keras_windows(series, args.keras_batches)
-        start = time.perf_counter()
-        keras_seen = int(consume(dataset))
-        keras_time = time.perf_counter() - start
+        keras_seen, keras_time = timed_consume(dataset)
     keras_rate = keras_seen / keras_time
     keras_rss = rss.extra
-    dataset = keras_windows(series, args.keras_batches, autotune=False)
-    start = time.perf_counter()
-    keras_fixed_rate = int(consume(dataset)) / (time.perf_counter() - start)
+    keras_fixed_rate = windows_per_second(keras_windows(series, args.keras_batches, autotune=False))
     del dataset
 
     # --- more throughput rounds, Keras then seqkit, for a median of paired ratios
     rounds = [(seqkit_rate, keras_rate)]
     for _ in range(args.rounds - 1):
         dataset = keras_windows(series, args.keras_batches)
-        start = time.perf_counter()
-        round_keras = int(consume(dataset)) / (time.perf_counter() - start)
+        round_keras = windows_per_second(dataset)
         windows, dataset = seqkit_windows(series)
-        start = time.perf_counter()
-        round_seqkit = int(consume(dataset)) / (time.perf_counter() - start)
+        round_seqkit = windows_per_second(dataset)
         rounds.append((round_seqkit, round_keras))
         del windows, dataset
 
