@@ -10,14 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from seqkit.config.data import DataConfig, TextConfig
-from seqkit.data import (
-    TokenWindows,
-    Vocabulary,
-    prepare_text,
-    token_metrics,
-    unigram_baseline,
-)
+from seqkit.data import TokenWindows, Vocabulary, prepare_text
 from seqkit.errors import ConfigError, DataError
+from seqkit.evaluation import token_metrics, unigram_baseline
 
 
 def text_config(**kwargs) -> DataConfig:
@@ -193,30 +188,6 @@ def test_stream_order_continues_each_row_across_batches():
                                   [0, 2, 4, 6, 1, 3, 5, 7])
     with pytest.raises(DataError, match="has 10 window\\(s\\), fewer than `batch_size` \\(11\\) streams"):
         windows.stream_order(11)
-
-
-# ----------------------------------------------------------------------------- scores
-
-
-def test_unigram_baseline_hand_computed():
-    # Add-one over ids 1..3: p(1) = 1/6, p(2) = 3/6, p(3) = 2/6; targets 2, 3 (padding ignored).
-    scores = unigram_baseline(np.array([2, 2, 3]), np.array([[2, 3, 0]]), vocab_size=4)
-    assert scores["cross_entropy"] == pytest.approx(math.log(6) / 2)
-    assert scores["perplexity"] == pytest.approx(math.sqrt(6))
-    assert scores["tokens"] == 2
-    with pytest.raises(DataError, match="outside 0 to 3"):
-        unigram_baseline(np.array([4]), np.array([2]), vocab_size=4)
-
-
-def test_token_metrics_hand_computed_and_padding_ignored():
-    y = np.array([[1, 2, 0]])
-    probabilities = np.tile(np.array([0.0, 0.5, 0.25, 0.25]), (1, 3, 1))
-    scores = token_metrics(y, probabilities)
-    assert scores["cross_entropy"] == pytest.approx(1.5 * math.log(2))
-    assert scores["bits_per_token"] == pytest.approx(1.5)
-    assert scores["accuracy"] == 0.5 and scores["tokens"] == 2
-    with pytest.raises(DataError, match="must have shape"):
-        token_metrics(y, probabilities[:, :2])
 
 
 # ----------------------------------------------------------------------------- config and sources

@@ -119,6 +119,9 @@ def test_classification_metrics_multiclass():
     assert m["per_class"]["precision"] == [0.5, 0.5, 1.0]
     assert m["per_class"]["recall"] == [1.0, 0.5, 0.5]
     assert m["per_class"]["support"] == [1, 2, 2]
+    # F1 = 2pr / (p + r), by hand: a 2/3, b 1/2, c 2/3.
+    assert m["per_class"]["f1"] == pytest.approx([2 / 3, 0.5, 2 / 3])
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 0.5 + 2 / 3) / 3)
     one_hot = np.eye(3)[labels]
     assert (
         classification_metrics(one_hot, proba)["confusion_matrix"]

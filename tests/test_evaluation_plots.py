@@ -85,7 +85,7 @@ def test_importing_evaluation_does_not_import_matplotlib():
     code = (
         "import sys, seqkit.evaluation, "
         "seqkit.evaluation.metrics, seqkit.evaluation.baselines, "
-        "seqkit.training.run_files; "
+        "seqkit.files; "
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -6,8 +6,6 @@ Public API:
     list_datasets() -> list[DatasetInfo]
     load_text(name) -> str
     prepare_text(config, *, text=None, base_dir=None, vocabulary=None) -> PreparedText
-    unigram_baseline(train_ids, test_targets, vocab_size) -> dict
-    token_metrics(y_true_ids, probabilities) -> dict
 """
 
 from seqkit.data.datasets import DatasetInfo, list_datasets, load_dataset, load_text
@@ -19,8 +17,6 @@ from seqkit.data.text import (
     TokenWindows,
     Vocabulary,
     prepare_text,
-    token_metrics,
-    unigram_baseline,
 )
 from seqkit.data.transforms import ForecastContext, Transform
 from seqkit.data.windows import WindowSet
@@ -43,6 +39,4 @@ __all__ = [
     "load_text",
     "prepare",
     "prepare_text",
-    "token_metrics",
-    "unigram_baseline",
 ]

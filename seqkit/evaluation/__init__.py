@@ -3,7 +3,8 @@
 A forecast run is judged by `evaluate_forecast`, which scores the model next
 to the naive and seasonal-naive forecasts on the same test windows, and shown
 with `comparison_table` and `horizon_table`. Classification runs use
-`classification_metrics` and `classification_table`. Plots are in
+`classification_metrics` and `classification_table`; language models
+`token_metrics` next to `unigram_baseline`, shown with `language_model_table`. Plots are in
 `seqkit.evaluation.plots` (matplotlib is imported only when one is drawn).
 """
 
@@ -13,6 +14,7 @@ from seqkit.evaluation.baselines import (
     seasonal_naive_forecast,
 )
 from seqkit.evaluation.comparison import evaluate_forecast
+from seqkit.evaluation.language import token_metrics, unigram_baseline
 from seqkit.evaluation.metrics import (
     FORECAST_METRICS,
     classification_metrics,
@@ -24,6 +26,7 @@ from seqkit.evaluation.report import (
     classification_table,
     comparison_table,
     horizon_table,
+    language_model_table,
     verdict,
 )
 
@@ -36,10 +39,13 @@ __all__ = [
     "forecast_metrics",
     "horizon_table",
     "infer_season",
+    "language_model_table",
     "mase_scale",
     "naive_forecast",
     "plot_forecast",
     "plot_history",
     "seasonal_naive_forecast",
+    "token_metrics",
+    "unigram_baseline",
     "verdict",
 ]

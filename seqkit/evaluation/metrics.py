@@ -216,7 +216,7 @@ def classification_metrics(
     y_pred_proba: np.ndarray,
     class_names: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Scores class predictions: accuracy, confusion matrix, per-class rates.
+    """Scores class predictions: accuracy, confusion matrix, per-class precision, recall and F1 (scikit-learn).
 
     Args:
         y_true_labels: int `(n_samples,)` class indices in `0 .. n_classes - 1`,
@@ -234,9 +234,10 @@ def classification_metrics(
         - `"n_samples"`: int.
         - `"class_names"`: list of str.
         - `"confusion_matrix"`: `list[list[int]]`, `[true][predicted]` counts.
-        - `"per_class"`: `{"precision": [...], "recall": [...],
-          "support": [...]}`; precision (recall) is NaN for a class never
-          predicted (never present).
+        - `"macro_f1"`: float, the mean F1 over the classes present.
+        - `"per_class"`: `{"precision": [...], "recall": [...], "f1": [...],
+          "support": [...]}` from scikit-learn; precision is NaN for a class
+          never predicted, recall and F1 for a class never present.
 
     Raises:
         DataError: If the arrays are empty, their lengths differ, or a label
@@ -291,22 +292,26 @@ def classification_metrics(
             f"received {len(class_names)}: {class_names}."
         )
 
-    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(confusion, (as_int, predicted), 1)
-    correct = np.diag(confusion).astype(np.float64)
-    predicted_count = confusion.sum(axis=0)
-    support = confusion.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(predicted_count > 0, correct / predicted_count, np.nan)
-        recall = np.where(support > 0, correct / support, np.nan)
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    classes = np.arange(n_classes)
+    confusion = confusion_matrix(as_int, predicted, labels=classes)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        as_int, predicted, labels=classes, average=None, zero_division=np.nan
+    )
+    # A class never present has no recall and so no F1; the macro mean is over classes with a defined F1.
+    f1 = np.where(confusion.sum(axis=1) > 0, f1, np.nan)
+    defined = f1[np.isfinite(f1)]
     return {
-        "accuracy": float(correct.sum() / as_int.size),
+        "accuracy": float(np.trace(confusion) / as_int.size),
         "n_samples": int(as_int.size),
         "class_names": class_names,
         "confusion_matrix": confusion.tolist(),
+        "macro_f1": float(defined.mean()) if defined.size else float("nan"),
         "per_class": {
             "precision": _floats(precision),
             "recall": _floats(recall),
+            "f1": _floats(f1),
             "support": [int(s) for s in support],
         },
     }

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from seqkit.errors import DataError
-from seqkit.training.run_files import atomic_path
+from seqkit.files import atomic_path
 
 
 def _new_figure(width: float, height: float, rows: int = 1):

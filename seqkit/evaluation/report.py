@@ -235,31 +235,90 @@ def horizon_table(
 
 
 def classification_table(metrics: Mapping[str, Any]) -> str:
-    """Formats accuracy and the confusion matrix of `classification_metrics`.
+    """Formats accuracy, the confusion matrix and each class's precision, recall and F1.
 
     Args:
         metrics: The dict `classification_metrics` returns.
 
     Returns:
-        Multi-line text: accuracy, then the confusion matrix with true classes
-        as rows and predicted classes as columns, with each class's recall.
+        Multi-line text: accuracy and macro F1, then the confusion matrix with
+        true classes as rows and predicted classes as columns, followed by each
+        class's precision, recall and F1.
 
     Example output:
 
     ```
-    accuracy 0.8000 (5 samples)
-    true \\ predicted  cat  dog  recall
-    cat                2    0  1.0000
-    dog                1    2  0.6667
+    accuracy 0.8000, macro F1 0.7917 (5 samples)
+    true \\ predicted  cat  dog  precision  recall      f1
+    cat                2    0     0.6667  1.0000  0.8000
+    dog                1    2     1.0000  0.6667  0.8000
     ```
     """
     names = list(metrics["class_names"])
-    recall = metrics["per_class"]["recall"]
+    per_class = metrics["per_class"]
     rows = [
-        [name, *(str(c) for c in counts), _cell(r, 4)]
-        for name, counts, r in zip(
-            names, metrics["confusion_matrix"], recall, strict=True
+        [name, *(str(c) for c in counts), *(_cell(v, 4) for v in (p, r, f))]
+        for name, counts, p, r, f in zip(
+            names,
+            metrics["confusion_matrix"],
+            per_class["precision"],
+            per_class["recall"],
+            per_class["f1"],
+            strict=True,
         )
     ]
-    head = f"accuracy {metrics['accuracy']:.4f} ({metrics['n_samples']} samples)"
-    return head + "\n" + _render(["true \\ predicted", *names, "recall"], rows)
+    head = (
+        f"accuracy {metrics['accuracy']:.4f}, macro F1 {_cell(metrics['macro_f1'], 4)} "
+        f"({metrics['n_samples']} samples)"
+    )
+    return head + "\n" + _render(["true \\ predicted", *names, "precision", "recall", "f1"], rows)
+
+
+LANGUAGE_MODEL_ROWS = (
+    ("cross-entropy (nats/token)", "cross_entropy"),
+    ("perplexity", "perplexity"),
+    ("bits per {unit}", "bits_per_token"),
+    ("accuracy %", "accuracy"),
+)
+"""Rows of `language_model_table`: display label and metric key."""
+
+
+def language_model_table(results: Mapping[str, Mapping[str, Any]], *, level: str = "char") -> str:
+    """Formats a language model's scores next to its baselines, one column each.
+
+    Args:
+        results: `{"model": token_metrics(...), "unigram": unigram_baseline(...)}`;
+            a key missing from one column (the baseline has no accuracy) shows `n/a`.
+        level: `char` or `word`: bits per token are labelled bits per character
+            or per word.
+
+    Returns:
+        The table, then a line saying whether the model beats the last column
+        on perplexity.
+
+    Example output:
+
+    ```
+    metric                      model  unigram
+    cross-entropy (nats/token)  1.660    3.180
+    perplexity                   5.26    24.05
+    bits per character          2.395    4.588
+    accuracy %                  51.32      n/a
+    model beats unigram on perplexity (5.26 vs 24.05)
+    ```
+    """
+    if not results:
+        raise ConfigError("`results` is empty; pass at least the model's scores.")
+    names = list(results)
+    unit = "character" if level == "char" else "word"
+    rows = []
+    for label, key in LANGUAGE_MODEL_ROWS:
+        values = [results[name].get(key) for name in names]
+        if key == "accuracy":
+            values = [None if v is None else 100.0 * v for v in values]
+        decimals = _decimals([v for v in values if v is not None])
+        rows.append([label.format(unit=unit), *(_cell(v, decimals) for v in values)])
+    model, baseline = names[0], names[-1]
+    ours, theirs = results[model]["perplexity"], results[baseline]["perplexity"]
+    better = "beats" if ours < theirs else "does not beat"
+    return _render(["metric", *names], rows) + f"\n{model} {better} {baseline} on perplexity ({ours:.2f} vs {theirs:.2f})"

@@ -19,8 +19,7 @@ def stepping_model(model, config: ModelConfig, vocab_size: int):
     """A stateful, batch-of-one copy of a language model that reads any number of steps per call."""
     import keras
 
-    from seqkit.models import SequenceSpec, build_model
-    from seqkit.training.callbacks import reset_states
+    from seqkit.models import SequenceSpec, build_model, reset_states
 
     step_config = config.model_copy(update={"stateful": True, "dropout": 0.0, "recurrent_dropout": 0.0})
     stepper = build_model(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import keras
 
-from seqkit.training.run_files import atomic_path, atomic_write_json, write_history_csv
+from seqkit.models.predict import reset_states
+from seqkit.files import atomic_path, atomic_write_json, write_history_csv
 
 STATE_FILE = "state.json"
 BEST_WEIGHTS = "best.weights.h5"
@@ -116,14 +117,6 @@ class ResetStatesEachEpoch(keras.callbacks.Callback):
 
     def on_test_begin(self, logs=None):
         reset_states(self.model)
-
-
-def reset_states(model: keras.Model) -> None:
-    """Zero the state of every stateful recurrent layer (also inside `Bidirectional`)."""
-    for layer in model.layers:
-        for target in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)):
-            if target is not None and getattr(target, "stateful", False) and hasattr(target, "reset_state"):
-                target.reset_state()
 
 
 def read_state(folder: Path) -> dict | None:

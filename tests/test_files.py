@@ -1,4 +1,4 @@
-"""Tests for seqkit.training.run_files: atomic writes, hashes, manifest, history."""
+"""Tests for seqkit.files: atomic writes, hashes, manifest, history."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from seqkit.errors import DataError, RunError
-from seqkit.training import run_files
-from seqkit.training.run_files import (
+from seqkit import files as run_files
+from seqkit.files import (
     PARTIAL_PREFIX,
     atomic_path,
     atomic_write_bytes,
