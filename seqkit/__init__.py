@@ -35,9 +35,10 @@ _EXPORTS = {
     "load_config": "seqkit.config",
     "SequenceSpec": "seqkit.models",
     "build_model": "seqkit.models",
-    "model_from_config": "seqkit.training.problem",
-    "Run": "seqkit.training",
-    "load_run": "seqkit.training",
+    "model_from_config": "seqkit.tasks",
+    "Run": "seqkit.inference",
+    "load_run": "seqkit.inference",
+    "task_for": "seqkit.tasks",
     "resume": "seqkit.training",
     "train": "seqkit.training",
 }

@@ -96,7 +96,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _summary(args: argparse.Namespace) -> int:
     from seqkit.models import cudnn_report
-    from seqkit.training.problem import model_from_config
+    from seqkit.tasks import model_from_config
 
     cfg = seqkit.load_config(args.config, args.overrides)
     model = model_from_config(cfg)
@@ -124,7 +124,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from seqkit.training import load_run
+    from seqkit.inference import load_run
 
     metrics = load_run(args.run_dir).evaluate(args.data)
     print(metrics.get("report") or metrics.get("note"))
@@ -132,8 +132,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from seqkit.training import load_run
-    from seqkit.training.run_files import atomic_write_text
+    from seqkit.files import atomic_write_text
+    from seqkit.inference import load_run
 
     forecast = load_run(args.run_dir).predict(args.input)
     text = forecast.to_csv(index=False)
@@ -146,7 +146,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from seqkit.training import load_run
+    from seqkit.inference import load_run
 
     run = load_run(args.run_dir)
     text = run.generate(args.prompt, args.length, temperature=args.temperature, seed=args.seed)

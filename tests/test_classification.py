@@ -96,5 +96,5 @@ def test_the_weather_type_config_summarises(capsys):
 
     assert main(["summary", "configs/weather_type.yaml"]) == 0
     assert "classes" in capsys.readouterr().out
-    spec = seqkit.training.problem.spec_from_config(seqkit.load_config("configs/weather_type.yaml"))
+    spec = seqkit.task_for(seqkit.load_config("configs/weather_type.yaml")).spec_from_config()
     assert spec.n_classes == 5

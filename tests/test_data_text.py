@@ -1,7 +1,6 @@
 """Text for language models: vocabulary, next-token windows against np.arange, splits, TBPTT order, scores."""
 
 import json
-import math
 import time
 
 import keras

@@ -9,8 +9,8 @@ import shlex
 import numpy as np
 import pytest
 
-from seqkit.errors import DataError, RunError
 from seqkit import files as run_files
+from seqkit.errors import DataError, RunError
 from seqkit.files import (
     PARTIAL_PREFIX,
     atomic_path,

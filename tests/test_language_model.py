@@ -106,4 +106,4 @@ def test_a_language_model_needs_text_data():
 def test_the_char_lm_config_summarises_with_the_corpus_vocabulary(capsys):
     assert main(["summary", "configs/char_lm.yaml"]) == 0
     assert "next_token" in capsys.readouterr().out
-    assert seqkit.training.problem.spec_from_config(seqkit.load_config("configs/char_lm.yaml")).vocab_size > 50
+    assert seqkit.task_for(seqkit.load_config("configs/char_lm.yaml")).spec_from_config().vocab_size > 50

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path

@@ -321,4 +321,5 @@ def language_model_table(results: Mapping[str, Mapping[str, Any]], *, level: str
     model, baseline = names[0], names[-1]
     ours, theirs = results[model]["perplexity"], results[baseline]["perplexity"]
     better = "beats" if ours < theirs else "does not beat"
-    return _render(["metric", *names], rows) + f"\n{model} {better} {baseline} on perplexity ({ours:.2f} vs {theirs:.2f})"
+    line = f"{model} {better} {baseline} on perplexity ({ours:.2f} vs {theirs:.2f})"
+    return _render(["metric", *names], rows) + "\n" + line

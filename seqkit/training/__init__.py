@@ -1,7 +1,7 @@
-"""Training runs: fit, checkpoints, resume, and the run directory.
+"""Training runs: fit, checkpoints, resume, and writing the run directory.
 
-Loaded lazily: `seqkit.training.run_files` (used by the plots) must not pull
-in Keras and TensorFlow.
+Loaded lazily, so that `import seqkit.training` does not start Keras. `Run`
+and `load_run` live in `seqkit.inference` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "Run": "seqkit.training.run",
-    "load_run": "seqkit.training.run",
+    "Run": "seqkit.inference.run",
+    "load_run": "seqkit.inference.run",
     "resume": "seqkit.training.trainer",
     "train": "seqkit.training.trainer",
 }

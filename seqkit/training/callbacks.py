@@ -8,8 +8,8 @@ from pathlib import Path
 
 import keras
 
-from seqkit.models.predict import reset_states
 from seqkit.files import atomic_path, atomic_write_json, write_history_csv
+from seqkit.models.predict import reset_states
 
 STATE_FILE = "state.json"
 BEST_WEIGHTS = "best.weights.h5"

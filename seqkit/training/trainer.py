@@ -1,20 +1,9 @@
 """`train`: prepare the data, build the model, fit it, evaluate it, and write the run directory.
 
-The trainer stays thin over `Model.fit` and callbacks. Everything it writes
-goes into one run directory, each file atomically, with the manifest last:
-
-```
-runs/<name>/<timestamp>/
-    config.yaml           the resolved config (`seqkit train` runs it as is)
-    preprocessing.json    fitted transforms and scalers (JSON, no pickle)
-    model.keras           best weights, loads with safe_mode=True
-    history.csv           one row per epoch
-    metrics.json          test metrics of the model and the baselines
-    plots/loss.png, plots/forecast.png
-    tensorboard/          TensorBoard logs
-    checkpoints/          resume state (removed once the run completes)
-    manifest.json         versions, device, seed, data hash, command; written last
-```
+The trainer stays thin over `Model.fit` and callbacks, and knows no kind of
+problem: the config's `Task` prepares the data, builds the model, scores it
+and draws its plots. Everything it writes goes into one run directory (its
+layout: `seqkit.inference.run`), each file atomically, with the manifest last.
 """
 
 from __future__ import annotations
@@ -31,8 +20,19 @@ import yaml
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError, RunError
+from seqkit.files import (
+    atomic_path,
+    atomic_write_json,
+    atomic_write_text,
+    environment_manifest,
+    remove_partial_files,
+    sha256_array,
+    sha256_file,
+    write_history_csv,
+)
+from seqkit.inference.run import CONFIG, HISTORY, MANIFEST, METRICS, MODEL, PREPROCESSING, Run, read_preprocessing
 from seqkit.models.factory import cudnn_report
-from seqkit.training import problem
+from seqkit.tasks import Evaluation, Task, task_for
 from seqkit.training.callbacks import (
     BEST_WEIGHTS,
     ResetStatesEachEpoch,
@@ -40,8 +40,6 @@ from seqkit.training.callbacks import (
     RunCheckpoint,
     read_state,
 )
-from seqkit.training.run import MANIFEST, PREPROCESSING, Run, evaluate_with_forecast, write_run_outputs
-from seqkit.training.run_files import atomic_write_json, atomic_write_text, remove_partial_files
 from seqkit.training.runtime import configure_runtime
 
 #: Data files up to this size are copied into the run so its config re-runs as is.
@@ -95,7 +93,7 @@ def resume(run_dir: str | Path, *, frame=None, verbose: int | str = "auto", comm
             completed epoch to continue from.
     """
     run_dir = Path(run_dir)
-    config_file = run_dir / "config.yaml"
+    config_file = run_dir / CONFIG
     if not config_file.exists():
         raise RunError(f"'{run_dir}' is not a seqkit run directory (it has no config.yaml)")
     if (run_dir / MANIFEST).exists():
@@ -134,27 +132,28 @@ def _resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
 
 def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_callbacks=None) -> Run:
     runtime = configure_runtime(config.train)
+    task = task_for(config)
     try:
-        prepared = problem.prepare_data(config, frame=frame)
-        spec = problem.model_spec(config, prepared)
-        model = problem.model_from_config(config, spec)
+        # A resumed run reads its fitted preprocessing back instead of refitting it on the data.
+        fitted = read_preprocessing(task, run_dir / PREPROCESSING) if resume_state is not None else None
+        prepared = task.prepare(data=frame, preprocessing=fitted)
+        spec = task.spec(prepared)
+        model = task.build_model(spec)
     except Exception:
         if resume_state is None and not any(run_dir.iterdir()):
             run_dir.rmdir()  # nothing was written: leave no empty run behind
         raise
-    preprocessing = problem.fitted_preprocessing(prepared)
+    preprocessing = task.preprocessing_of(prepared)
 
     if resume_state is None:
-        atomic_write_text(
-            run_dir / "config.yaml", yaml.safe_dump(_resolved_config(config, run_dir), sort_keys=False)
-        )
-        atomic_write_json(run_dir / PREPROCESSING, problem.preprocessing_to_json(preprocessing))
+        atomic_write_text(run_dir / CONFIG, yaml.safe_dump(_resolved_config(config, run_dir), sort_keys=False))
+        atomic_write_json(run_dir / PREPROCESSING, task.preprocessing_to_json(preprocessing))
     say = _printer(verbose)
     say(f"run: {run_dir}")
     say(f"device: {runtime.description}")
     for line in cudnn_report(config.model):
         say(f"  {line}")
-    say(f"data: {problem.describe(prepared, spec)}")
+    say(f"data: {task.describe(prepared, spec)}")
 
     has_val = prepared.val is not None and len(prepared.val) > 0
     monitor = "val_loss" if has_val else "loss"
@@ -170,7 +169,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
     checkpoint = RunCheckpoint(
         checkpoints,
         monitor=monitor,
-        history_csv=run_dir / "history.csv",
+        history_csv=run_dir / HISTORY,
         history=history,
         best=best,
         min_delta=config.train.early_stopping.min_delta if config.train.early_stopping else 0.0,
@@ -233,14 +232,16 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         model.load_weights(checkpoints / BEST_WEIGHTS)
         say(f"best epoch: {checkpoint.best['epoch']} ({monitor} {checkpoint.best['value']:.5g})")
 
-    metrics, forecast = evaluate_with_forecast(model, prepared, config)
+    evaluation = task.evaluate(model, prepared)
+    metrics = evaluation.metrics
     run = Run(run_dir, config=config, model=model, preprocessing=preprocessing, metrics=metrics, prepared=prepared)
-    write_run_outputs(
+    _write_outputs(
         run,
+        task,
         history=checkpoint.history,
-        forecast=forecast,
+        evaluation=evaluation,
         runtime=runtime,
-        data_sha256=_data_sha256(config, frame, prepared),
+        data_sha256=_data_sha256(config, frame, task, prepared),
         command=command if command is not None else " ".join(sys.argv),
     )
     shutil.rmtree(checkpoints, ignore_errors=True)
@@ -250,13 +251,30 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
     return run
 
 
-def _data_sha256(config: ExperimentConfig, frame, prepared) -> str:
-    """SHA-256 of the input file (what `sha256sum` prints), else of every loaded value."""
-    from seqkit.training.run_files import sha256_array, sha256_file
+def _write_outputs(
+    run: Run, task: Task, *, history: dict, evaluation: Evaluation, runtime, data_sha256: str, command
+) -> None:
+    """Write model, history, metrics, plots and, last, the manifest that marks the run complete."""
+    path = run.path
+    with atomic_path(path / MODEL) as tmp:
+        run.model.save(tmp)
+    write_history_csv(history, path / HISTORY)
+    atomic_write_json(path / METRICS, run.metrics)
+    if run.config.evaluate.plots:
+        (path / "plots").mkdir(exist_ok=True)
+        task.write_plots(path / "plots", history, evaluation, run.preprocessing)
+    manifest = environment_manifest(
+        seed=run.config.train.seed, command=command, data_sha256=data_sha256, device=runtime.description
+    )
+    manifest["status"] = "complete"
+    atomic_write_json(path / MANIFEST, manifest)
 
+
+def _data_sha256(config: ExperimentConfig, frame, task: Task, prepared) -> str:
+    """SHA-256 of the input file (what `sha256sum` prints), else of every loaded value."""
     if frame is None and config.data is not None and config.data.path is not None:
         return sha256_file(config.base_dir / config.data.path)
-    return sha256_array(np.ascontiguousarray(problem.data_values(config, prepared)))
+    return sha256_array(np.ascontiguousarray(task.data_values(prepared)))
 
 
 def _keras_verbose(verbose: int | str) -> int | str:

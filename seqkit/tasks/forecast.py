@@ -1,0 +1,132 @@
+"""Forecasting: the next `horizon` steps of one or more target columns, next to the naive baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqkit.models.spec import SequenceSpec
+from seqkit.tasks.base import Evaluation, Task, count, split_counts
+
+
+class ForecastTask(Task):
+    """Forecast a series' next `horizon` steps (`model.head: {type: forecast}`).
+
+    Data: windows of the series, scaled with a `Transform` fitted on the
+    training rows. Scores: MAE, RMSE, MAPE, sMAPE and MASE in original units
+    next to the naive and seasonal-naive forecasts on the same windows.
+    Prediction: a DataFrame of the next `horizon` steps after new data's end.
+    """
+
+    name = "forecast"
+    title = "forecast"
+    preprocessing_noun = "a series transform"
+
+    @property
+    def preprocessing_type(self):
+        from seqkit.data import Transform
+
+        return Transform
+
+    def prepare(self, *, data=None, preprocessing=None):
+        from seqkit.data import prepare
+
+        return prepare(self.config.data, frame=data, base_dir=self.config.base_dir, transform=preprocessing)
+
+    def spec(self, prepared) -> SequenceSpec:
+        return self._from_series_spec(prepared.spec)
+
+    def spec_from_data_config(self) -> SequenceSpec:
+        from seqkit.data import describe_spec
+
+        return self._from_series_spec(describe_spec(self.config.data, base_dir=self.config.base_dir))
+
+    def _from_series_spec(self, series_spec) -> SequenceSpec:
+        return SequenceSpec(
+            lookback=series_spec.lookback,
+            n_features=series_spec.n_features,
+            horizon=series_spec.horizon,
+            n_targets=series_spec.n_targets,
+            batch_size=self.fixed_batch,
+        )
+
+    def preprocessing_of(self, prepared):
+        return prepared.transform
+
+    def transform_of(self, preprocessing):
+        return preprocessing
+
+    def data_values(self, prepared) -> np.ndarray:
+        return prepared.values
+
+    @staticmethod
+    def seasonal_period(prepared) -> int | None:
+        """`data.period` or the dataset's, else inferred from the time step (None: no natural season)."""
+        from seqkit.evaluation import infer_season
+
+        return prepared.period or infer_season(prepared.frequency)
+
+    def describe(self, prepared, spec: SequenceSpec) -> str:
+        period = self.seasonal_period(prepared)
+        season = f"seasonal period {period}" if period else "no seasonal period (seasonal naive: one step)"
+        return (
+            f"{split_counts(prepared)} (lookback {spec.lookback}, horizon {spec.horizon}, "
+            f"{count(spec.n_features, 'feature')}, {count(spec.n_targets, 'target')}; {season})"
+        )
+
+    def evaluate_split(self, model, prepared, windows, split: str) -> Evaluation:
+        from seqkit.evaluation import comparison_table, evaluate_forecast, horizon_table
+
+        y_pred = windows.to_original(self.predict_windows(model, windows))
+        period = self.seasonal_period(prepared)
+        results = evaluate_forecast(
+            prepared.targets_original,
+            y_pred,
+            windows.target_starts,
+            train_len=prepared.train_length,
+            gap=self.config.data.gap,
+            period=period,
+        )
+        report = f"{split} split:\n{comparison_table(results)}\n\nper horizon step (RMSE):\n{horizon_table(results)}"
+        metrics = {"split": split, "seasonal_period": period, "results": results, "report": report}
+        return Evaluation(metrics, {"y_pred": y_pred, "windows": windows})
+
+    def predict(self, model, preprocessing, data):
+        """The next `horizon` steps after the end of `data`, in original units.
+
+        Returns:
+            A DataFrame with one row per forecast step: the timestamp (or step
+            number) and one column per target.
+        """
+        import pandas as pd
+
+        from seqkit.models import predict_array
+
+        x, context = preprocessing.make_inputs(self.read_data(data))
+        y = preprocessing.to_original(predict_array(model, x, stateful_batch=self.fixed_batch), context)[0]
+        result = pd.DataFrame(y, columns=list(preprocessing.targets))
+        times = getattr(context, "times", None)
+        if times is not None:
+            result.insert(0, preprocessing.time_column or "time", pd.DatetimeIndex(times))
+        else:
+            result.insert(0, "step", np.arange(1, len(result) + 1))
+        return result
+
+    def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing) -> None:
+        """The loss curves, and the forecast against the actual values over the test period."""
+        from seqkit.evaluation import plot_forecast
+
+        super().write_plots(folder, history, evaluation, preprocessing)
+        if evaluation.plot is None:
+            return
+        y_pred, windows = evaluation.plot["y_pred"], evaluation.plot["windows"]
+        actual = windows.targets_original()
+        # One curve through the test period: each window's first forecast step,
+        # then the whole last window, so every test target appears once.
+        first = np.concatenate([y_pred[:-1, 0], y_pred[-1]])
+        truth = np.concatenate([actual[:-1, 0], actual[-1]])
+        times = windows.target_times
+        if times is not None:
+            times = np.concatenate([times[:-1, 0], times[-1]])
+        else:
+            times = np.concatenate([windows.target_starts[:-1], windows.target_starts[-1] + np.arange(actual.shape[1])])
+        plot_forecast(times, truth, first, folder / "forecast.png", target_names=list(preprocessing.targets))

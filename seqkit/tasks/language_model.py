@@ -1,0 +1,95 @@
+"""Language modelling: the next token at every position of a text, next to the unigram frequencies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from seqkit.errors import ConfigError, DataError, RunError
+from seqkit.models.spec import SequenceSpec
+from seqkit.tasks.base import Evaluation, Task, split_counts
+
+
+class LanguageModelTask(Task):
+    """Learn the next token of a text (`data.text`, `model.head: {type: language_model}`).
+
+    Data: next-token windows of the text, encoded with a `Vocabulary` fitted on
+    the training block. Scores: cross-entropy, perplexity, bits per character
+    (or word) and accuracy, every test token scored once, next to the training
+    text's unigram frequencies. Generation: `seqkit.inference.generate_text`.
+    """
+
+    name = "language_model"
+    title = "language-model"
+    preprocessing_noun = "a vocabulary"
+
+    @property
+    def preprocessing_type(self):
+        from seqkit.data import Vocabulary
+
+        return Vocabulary
+
+    def read_data(self, source):
+        """A text: a `.txt` path is read as UTF-8, a string from Python is the text itself."""
+        if isinstance(source, Path):
+            if not source.exists():
+                raise DataError(f"input file '{source}' does not exist")
+            return source.read_text(encoding="utf-8")
+        if isinstance(source, str) and Path(source).suffix.lower() == ".txt":
+            return self.read_data(Path(source))
+        return source
+
+    def prepare(self, *, data=None, preprocessing=None):
+        from seqkit.data import prepare_text
+
+        return prepare_text(self.config.data, text=data, base_dir=self.config.base_dir, vocabulary=preprocessing)
+
+    def predict(self, model, preprocessing, data):
+        """A language model continues text rather than forecasting a table.
+
+        Raises:
+            RunError: always, pointing to `generate`.
+        """
+        raise RunError("a language model does not forecast series; use `generate(prompt)` instead")
+
+    def spec(self, prepared) -> SequenceSpec:
+        vocab_size = prepared.spec.vocab_size
+        declared = self.config.model.embedding.vocab_size if self.config.model.embedding else None
+        if declared is not None and declared != vocab_size:
+            raise ConfigError(
+                f"model.embedding.vocab_size is {declared}, but the text's vocabulary has {vocab_size} "
+                "tokens; remove model.embedding.vocab_size to take it from the data"
+            )
+        # Variable length: trained on `lookback`-token windows, the model reads any prompt length.
+        return SequenceSpec(lookback=None, vocab_size=vocab_size, batch_size=self.fixed_batch)
+
+    def spec_from_data_config(self) -> SequenceSpec:
+        return self.spec(self.prepare())
+
+    def preprocessing_of(self, prepared):
+        return prepared.vocabulary
+
+    def vocabulary_of(self, preprocessing):
+        return preprocessing
+
+    def data_values(self, prepared) -> np.ndarray:
+        return prepared.ids
+
+    def describe(self, prepared, spec: SequenceSpec) -> str:
+        return f"{split_counts(prepared)} (sequence length {prepared.spec.lookback}, vocabulary {spec.vocab_size})"
+
+    def evaluate_split(self, model, prepared, windows, split: str) -> Evaluation:
+        from seqkit.evaluation import language_model_table, token_metrics, unigram_baseline
+
+        windows = windows.with_stride(windows.lookback)  # score every token once
+        targets = windows.targets()
+        probabilities = self.predict_windows(model, windows)
+        start, stop = prepared.spans["train"]
+        results = {
+            "model": token_metrics(targets, probabilities),
+            "unigram": unigram_baseline(prepared.ids[start:stop], targets, prepared.spec.vocab_size),
+        }
+        table = language_model_table(results, level=prepared.spec.level)
+        report = f"{split} split ({targets.size:,} tokens):\n{table}"
+        return Evaluation({"split": split, "results": results, "report": report})
