@@ -250,8 +250,14 @@ class DataConfig(Section):
         gap: Steps between the last input step and the first target step.
         period: Seasonal period in steps (e.g. 12 for monthly data), used by
             `seasonal_diff` and by seasonal baselines.
-        missing: `error` (default), `interpolate` (linear), `ffill` or `drop` for
-            NaN / empty cells. Infinite and non-numeric cells are always errors.
+        missing: `error` (default), `interpolate`, `ffill` or `drop` for NaN / empty
+            cells. Infinite and non-numeric cells are always errors. `interpolate`
+            is linear within each chronological split (train, validation, test,
+            embargo rows), never from a later split: a split's leading gap takes its
+            first value, a trailing gap carries the last value forward. Within a
+            split a gap is still filled from both its neighbours there, so a test
+            input may hold part of a later test value; use `ffill` for strictly
+            causal filling.
         split: How rows are divided into train/validation/test (`type`: fraction,
             steps, date, random).
         allow_random_split: Must be true for `split.type: random`.
