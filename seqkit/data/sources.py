@@ -102,7 +102,8 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
     """Column names of the source without loading it all (used to resolve a spec cheaply).
 
     Returns:
-        (all column names, numeric columns a default `features` would take, time column, origin).
+        (all column names, numeric columns a default `features` would take (not the
+        time or `label` column), time column, origin).
         Files are sniffed from their first 100 rows.
     """
     if config.dataset is not None:
@@ -110,8 +111,9 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
         if config.dataset == "synthetic":
             n_series = config.synthetic.n_series if config.synthetic else 1
             names = [f"series_{k}" for k in range(n_series)]
-            return names, names, None, "dataset 'synthetic'"
-        return [info.time_column, *info.columns], list(info.columns), info.time_column, f"dataset {info.name!r}"
+            return names, [name for name in names if name != config.label], None, "dataset 'synthetic'"
+        numeric = [name for name in info.columns if name != config.label]
+        return [info.time_column, *info.columns], numeric, info.time_column, f"dataset {info.name!r}"
     if config.path is None:
         raise DataError(_NO_SOURCE)
     file = resolve_path(config.path, base_dir)
@@ -131,8 +133,12 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
     if head is None or head.empty:
         raise DataError(f"{origin.capitalize()} has no rows. Give a table with data rows.")
     head = head.rename(columns=str)
-    exclude = {config.time_column} if config.time_column else set()
-    return names, _numeric_columns(head, exclude), config.time_column, origin
+    return names, _numeric_columns(head, _not_features(config.time_column, config)), config.time_column, origin
+
+
+def _not_features(time_column: str | None, config: DataConfig) -> set[str]:
+    """Columns a default `features` never takes: the time column, and the class column (else the answer is an input)."""
+    return {name for name in (time_column, config.label) if name is not None}
 
 
 _NO_SOURCE = (
@@ -493,8 +499,9 @@ def load_table(
         raise DataError(
             f"`data.time_column` {time_column!r} is not a column of {origin}. Available columns: {available}."
         )
-    exclude = {time_column} if time_column else set()
-    features, targets = resolve_columns(available, _numeric_columns(source, exclude), config, origin)
+    features, targets = resolve_columns(
+        available, _numeric_columns(source, _not_features(time_column, config)), config, origin
+    )
     order = features + [name for name in targets if name not in features]
     if time_column in order:
         raise DataError(f"The time column {time_column!r} cannot also be a feature or target. Remove it there.")
