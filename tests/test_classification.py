@@ -52,13 +52,49 @@ def test_classes_come_from_the_training_rows_only():
         prepare_labels(config, frame=frame)
 
 
+def numeric_label_frame(n=60):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=n)
+    # A numeric class column: were it an input, the answer would be in the window.
+    return pd.DataFrame({"x": x, "noise": rng.normal(size=n), "cls": (np.roll(x, 1) > 0).astype(int)})
+
+
+def test_a_numeric_label_column_is_never_a_default_feature(tmp_path):
+    frame = numeric_label_frame()
+    frame.to_csv(tmp_path / "classes.csv", index=False)
+    config = DataConfig(path="classes.csv", label="cls", lookback=3)
+    spec = seqkit.data.describe_spec(config, base_dir=tmp_path)
+    assert spec.feature_names == ("x", "noise") and spec.target_names == ("x", "noise")
+    data = prepare_labels(config, base_dir=tmp_path)
+    assert data.spec.feature_names == ("x", "noise") and data.spec.n_features == 2
+    assert data.values.shape == (60, 2)
+    assert prepare_labels(config, frame=frame).spec.feature_names == ("x", "noise")
+    shipped = DataConfig(dataset="seattle_weather", label="precipitation", lookback=3)
+    assert seqkit.data.describe_spec(shipped).feature_names == ("temp_max", "temp_min", "wind")
+
+
+@pytest.mark.parametrize("role", ["features", "targets"])
+def test_listing_the_label_as_an_input_or_target_is_a_config_error(role, write_yaml):
+    message = (
+        rf"`label` 'cls' is the class each window predicts, so it is never an input or a forecast target, "
+        rf"but `{role}` lists it \(\['x', 'cls'\]\)\. Remove it from `{role}`"
+    )
+    with pytest.raises(ValueError, match=message):
+        DataConfig(path="classes.csv", label="cls", lookback=3, **{role: ["x", "cls"]})
+    path = write_yaml(
+        f"data: {{path: classes.csv, label: cls, lookback: 3, {role}: [x, cls]}}\nmodel: {{head: {{type: classify}}}}\n"
+    )
+    with pytest.raises(seqkit.ConfigError, match=r"1 problem:\n  data: " + message):
+        seqkit.load_config(path)
+
+
 @pytest.mark.parametrize(
     ("model", "data", "expected"),
     [
         ({"head": {"type": "forecast"}}, {"label": "kind"}, r"model.head.type: data.label classifies windows"),
         ({"head": {"type": "classify"}}, {}, r"data.label: a classifier needs a class column"),
         ({"head": {"type": "classify"}}, {"label": "kind", "horizon": 2}, r"`horizon` must be 1"),
-        ({"head": {"type": "classify"}}, {"label": "kind", "features": ["kind"]}, r"cannot also be in `features`"),
+        ({"head": {"type": "classify"}}, {"label": "kind", "features": ["kind"]}, r"`features` lists it \(\['kind'\]\)"),
     ],
 )
 def test_classification_config_rules(model, data, expected):

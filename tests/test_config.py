@@ -53,6 +53,32 @@ model:
     assert "train.batch_size: a stateful model needs a fixed batch size" in message
 
 
+RUN_NAME_RULE = (
+    r"name: `name` names the run's folder runs/<name>/, so it must not be '\.' or '\.\.' nor start with a "
+    r"dot \(which would leave runs/ or hide the folder\)\. Start it with a letter, digit, '_' or '-', "
+    r"e\.g\. 'airline_lstm' \(got '{}'\)"
+)
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden"])
+def test_a_run_name_cannot_leave_runs_or_hide_in_it(name, write_yaml):
+    expected = RUN_NAME_RULE.format(name.replace(".", r"\."))
+    with pytest.raises(ConfigError, match=expected):
+        load_config(write_yaml(f'name: "{name}"\n' + GOOD))
+    with pytest.raises(ConfigError, match=expected):
+        load_config(write_yaml(GOOD), [f"name={name}"])
+    with pytest.raises(ValueError, match="must not be '.' or '..' nor start with a dot"):
+        ExperimentConfig(name=name)
+    assert load_config(write_yaml(GOOD), ["name=a..b"]).run_name == "a..b"
+
+
+def test_a_config_file_name_that_would_leave_runs_needs_a_name(write_yaml):
+    path = write_yaml(GOOD, "...yaml")  # its stem is '..'
+    with pytest.raises(ConfigError, match=r"name: the config file's name gives the run name '\.\.'.*Set `name`"):
+        load_config(path)
+    assert load_config(path, ["name=airline"]).run_name == "airline"
+
+
 def test_config_error_is_also_a_value_error():
     assert issubclass(ConfigError, ValueError)
     assert issubclass(ConfigError, SeqkitError)

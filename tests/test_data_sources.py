@@ -63,6 +63,53 @@ def test_missing_policies(tmp_path):
     assert data.n_time == 98 and data.frequency == "D"
 
 
+@pytest.mark.parametrize(
+    "split",
+    [
+        {"type": "steps", "val": 10, "test": 10},
+        {"type": "date", "val_start": "2020-01-11", "test_start": "2020-01-21"},
+    ],
+)
+def test_interpolation_never_fills_a_split_from_a_later_one(split):
+    # Rows 0-9 train, 10-19 validation, 20-29 test.
+    v = np.arange(30.0)
+    v[9], v[10] = np.nan, 1000.0  # last training row missing, first validation row huge
+    v[19], v[20] = np.nan, 2000.0  # last validation row missing, first test row huge
+    w = np.arange(30.0) + 100
+    w[10] = np.nan  # leading gap of the validation rows
+    w[25] = np.nan  # a gap inside the test rows
+    w[29] = np.nan  # the last row
+    frame = pd.DataFrame({"t": pd.date_range("2020-01-01", periods=30, freq="D"), "v": v, "w": w})
+    config = DataConfig(lookback=3, time_column="t", split=split, missing="interpolate", transform={"scaler": "none"})
+    data = prepare(config, frame=frame)
+    assert data.train_length == 10 and data.values.flags.c_contiguous
+    np.testing.assert_array_equal(data.values[9], [8.0, 109.0])  # carried forward, not (8 + 1000) / 2
+    np.testing.assert_array_equal(data.values[10], [1000.0, 111.0])  # the next validation value, not 110
+    np.testing.assert_array_equal(data.values[19], [18.0, 119.0])  # carried forward, not (18 + 2000) / 2
+    np.testing.assert_array_equal(data.values[25], [25.0, 125.0])  # inside the test rows: both neighbours
+    np.testing.assert_array_equal(data.values[29], [29.0, 128.0])
+
+
+def test_interpolation_fills_an_empty_embargo_from_the_past_only():
+    v = np.arange(30.0)
+    v[8:10] = np.nan  # the whole embargo between train (rows 0-7) and validation (rows 10-19)
+    v[10] = 1000.0
+    config = DataConfig(
+        lookback=3, split={"type": "steps", "val": 10, "test": 10, "embargo": 2}, missing="interpolate",
+        transform={"scaler": "none"},
+    )
+    data = prepare(config, frame=pd.DataFrame({"v": v}))
+    np.testing.assert_array_equal(data.values[7:11, 0], [7.0, 7.0, 7.0, 1000.0])
+
+
+def test_interpolation_needs_a_value_somewhere_before_or_in_the_split():
+    v = np.arange(30.0)
+    v[:10] = np.nan  # no training value at all
+    config = DataConfig(lookback=3, split={"type": "steps", "val": 10, "test": 10}, missing="interpolate")
+    with pytest.raises(DataError, match=r"column 'v' has no value in rows 1-10 \(the train split\) nor before them.*Fill them"):
+        prepare(config, frame=pd.DataFrame({"v": v}))
+
+
 def test_ffill_cannot_fill_a_leading_gap():
     frame = pd.DataFrame({"v": [np.nan, 1.0, 2.0] * 10})
     with pytest.raises(DataError, match="row 1 .*no earlier value"):

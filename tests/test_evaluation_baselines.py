@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from seqkit.config.data import DataConfig
+from seqkit.data import prepare
+from seqkit.data.sources import check_time_index
 from seqkit.errors import DataError
 from seqkit.evaluation.baselines import (
     infer_season,
@@ -76,31 +80,103 @@ def test_bad_arguments():
         naive_forecast(SERIES, np.array([8.0]), 1)
 
 
+# Sub-daily steps: one day's worth of steps. Daily: a week. Weekly, monthly,
+# quarterly: a year. Yearly: no cycle. A multiple divides the season when it can.
 @pytest.mark.parametrize(
     ("freq", "season"),
     [
+        ("s", 86400),
+        ("30s", 2880),
+        ("min", 1440),
+        ("T", 1440),  # pre-2.2 alias
+        ("1min", 1440),
+        ("5min", 288),
+        ("10min", 144),
+        ("15min", 96),
+        ("15T", 96),
+        ("30min", 48),
+        ("7min", None),  # 1440 / 7 is no whole number of steps
+        ("h", 24),
+        ("H", 24),
+        ("1h", 24),
+        ("2h", 12),
+        ("3h", 8),
+        ("6h", 4),
+        ("12h", 2),
+        ("24h", 7),  # a day
+        ("5h", None),
+        ("D", 7),
+        ("B", 5),
+        ("C", 5),
+        ("5D", None),
+        ("7D", None),
+        ("W", 52),
+        ("W-SUN", 52),
+        ("W-MON", 52),
+        ("2W", 26),
+        ("SMS", 24),
         ("MS", 12),
         ("ME", 12),
         ("M", 12),  # pre-2.2 alias
+        ("BMS", 12),
+        ("3MS", 4),
+        ("12MS", None),  # one step per year: no cycle left
+        ("QS", 4),
         ("QS-JAN", 4),
         ("QE", 4),
-        ("W-SUN", 52),
-        ("D", 7),
-        ("B", 5),
-        ("h", 24),
-        ("H", 24),
-        ("2h", 12),
-        ("min", 60),
-        ("15min", 4),
-        ("s", 60),
+        ("QE-DEC", 4),
+        ("Q", 4),  # pre-2.2 alias
+        ("2QS", 2),
+        ("4QE", None),
+        ("YS", None),
         ("YS-JAN", None),
         ("YE", None),
-        ("5D", None),
+        ("YE-DEC", None),
+        ("A", None),  # pre-2.2 alias
+        ("bh", None),
+        ("ms", None),
         (None, None),
     ],
 )
 def test_infer_season(freq, season):
     assert infer_season(freq) == season
+
+
+# What `pd.infer_freq` names regular timestamps at each step, read through seqkit's own
+# time check, and the season that gives: the table above covers what seqkit produces.
+@pytest.mark.parametrize(
+    ("step", "freq", "season"),
+    [
+        ("s", "s", 86400),
+        ("min", "min", 1440),
+        ("15min", "15min", 96),
+        ("30min", "30min", 48),
+        ("h", "h", 24),
+        ("2h", "2h", 12),
+        ("D", "D", 7),
+        ("B", "B", 5),
+        ("W-SUN", "W-SUN", 52),
+        ("W-MON", "W-MON", 52),
+        ("MS", "MS", 12),
+        ("ME", "ME", 12),
+        ("QS-JAN", "QS-JAN", 4),
+        ("QS-APR", "QS-JAN", 4),
+        ("QE-DEC", "QE-DEC", 4),
+        ("YS-JAN", "YS-JAN", None),
+        ("YE-DEC", "YE-DEC", None),
+    ],
+)
+def test_infer_season_of_what_the_time_check_infers(step, freq, season):
+    index = pd.date_range("2021-01-04", periods=60, freq=step)
+    assert check_time_index(index, "test") == freq
+    assert infer_season(freq) == season
+
+
+def test_prepared_data_carries_the_frequency_a_30_minute_series_needs():
+    frame = pd.DataFrame({"t": pd.date_range("2021-01-04", periods=300, freq="30min"), "v": np.arange(300.0)})
+    data = prepare(DataConfig(lookback=4, time_column="t"), frame=frame)
+    assert data.frequency == "30min" and data.period is None
+    assert infer_season(data.frequency) == 48
 
 
 def test_infer_season_rejects_nonsense():

@@ -242,16 +242,23 @@ class DataConfig(Section):
             absolute paths, no `..`); pass a DataFrame from Python for other places.
         time_column: Column parsed as datetime and used for timestamps.
         time_format: `strftime` format of the time column (e.g. `%Y` for years).
-        features: Input columns; default: every numeric column but the time column.
-        targets: Columns to forecast; default: the features.
+        features: Input columns; default: every numeric column but the time column
+            and the `label` column.
+        targets: Columns to forecast; default: the features. Neither may list `label`.
         lookback: Time steps in each input window.
         horizon: Time steps forecast from each window.
         stride: Steps between the starts of consecutive windows.
         gap: Steps between the last input step and the first target step.
         period: Seasonal period in steps (e.g. 12 for monthly data), used by
             `seasonal_diff` and by seasonal baselines.
-        missing: `error` (default), `interpolate` (linear), `ffill` or `drop` for
-            NaN / empty cells. Infinite and non-numeric cells are always errors.
+        missing: `error` (default), `interpolate`, `ffill` or `drop` for NaN / empty
+            cells. Infinite and non-numeric cells are always errors. `interpolate`
+            is linear within each chronological split (train, validation, test,
+            embargo rows), never from a later split: a split's leading gap takes its
+            first value, a trailing gap carries the last value forward. Within a
+            split a gap is still filled from both its neighbours there, so a test
+            input may hold part of a later test value; use `ffill` for strictly
+            causal filling.
         split: How rows are divided into train/validation/test (`type`: fraction,
             steps, date, random).
         allow_random_split: Must be true for `split.type: random`.
@@ -355,8 +362,13 @@ class DataConfig(Section):
                 "Use `gap` to classify a step further ahead."
             )
         for name in ("features", "targets"):
-            if self.label in (getattr(self, name) or []):
-                raise ValueError(f"`label` {self.label!r} cannot also be in `{name}`; remove it there.")
+            listed = getattr(self, name) or []
+            if self.label in listed:
+                raise ValueError(
+                    f"`label` {self.label!r} is the class each window predicts, so it is never an input or a "
+                    f"forecast target, but `{name}` lists it ({listed}). Remove it from `{name}`; the default "
+                    "features already leave the label column out."
+                )
         if self.missing == "drop":
             raise ValueError(
                 "`missing: drop` removes rows, which would misalign the `label` column; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from seqkit.config.base import Section
 from seqkit.config.data import DataConfig
@@ -13,6 +13,16 @@ from seqkit.config.model import ModelConfig
 from seqkit.config.problems import ConfigProblems
 from seqkit.config.train import TrainConfig
 from seqkit.config.tune import TuneConfig
+
+RUN_NAME_RULE = (
+    "`name` names the run's folder runs/<name>/, so it must not be '.' or '..' nor start with a dot "
+    "(which would leave runs/ or hide the folder). Start it with a letter, digit, '_' or '-', e.g. 'airline_lstm'"
+)
+
+
+def is_safe_run_name(name: str) -> bool:
+    """Whether `runs/<name>/` is a visible folder directly inside `runs/` (`.`, `..`, `.x` are not)."""
+    return not name.startswith(".")
 
 
 class ExperimentConfig(Section):
@@ -27,7 +37,8 @@ class ExperimentConfig(Section):
         ... )
 
     Attributes:
-        name: Run name, used for `runs/<name>/`; default: the config file's stem.
+        name: Run name, used for `runs/<name>/`: letters, digits, `_`, `.` and `-`,
+            not starting with a dot; default: the config file's stem.
         data: Data source and windowing.
         model: The recurrent network and its head.
         train: Optimiser, batching and callbacks.
@@ -43,6 +54,13 @@ class ExperimentConfig(Section):
     tune: TuneConfig = Field(default_factory=TuneConfig)
 
     _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("name")
+    @classmethod
+    def _name_stays_inside_runs(cls, value: str | None) -> str | None:
+        if value is not None and not is_safe_run_name(value):
+            raise ValueError(RUN_NAME_RULE)
+        return value
 
     @model_validator(mode="after")
     def _check_sections_together(self) -> ExperimentConfig:

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from seqkit.config.experiment import ExperimentConfig, experiment_rules
+from seqkit.config.experiment import ExperimentConfig, experiment_rules, is_safe_run_name
 from seqkit.config.model import ModelConfig, model_rules
 from seqkit.errors import ConfigError
 
@@ -136,6 +136,12 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentCo
     path = Path(path)
     raw = apply_overrides(read_yaml(path), overrides)
     cfg = config_from_dict(raw, source=str(path))
+    if cfg.name is None and not is_safe_run_name(path.stem):
+        problem = (
+            f"the config file's name gives the run name {path.stem!r}, which starts with a dot and so would "
+            "leave runs/ or hide the run's folder. Set `name`, e.g. `name: airline_lstm`, or rename the file"
+        )
+        raise ConfigError(format_problems(str(path), [("name", problem)]))
     cfg._source = path.resolve()
     return cfg
 

@@ -191,9 +191,8 @@ def prepare_labels(
         DataError: the label column is missing, empty in a window's target row,
             or holds a class the training rows never show (naming the row).
     """
-    series_config = config.model_copy(update={"label": None})
     series = prepare(
-        series_config,
+        config,  # with `label` kept, so the class column is left out of the default features
         frame=frame,
         base_dir=base_dir,
         transform=preprocessing.transform if preprocessing else None,

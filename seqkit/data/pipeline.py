@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from seqkit.config.data import DataConfig, DiffStep, SeasonalDiffStep
-from seqkit.data.sources import load_table, read_header, resolve_columns
-from seqkit.data.splits import SplitWindows, plan_splits
+from seqkit.data.sources import Table, load_table, read_header, resolve_columns
+from seqkit.data.splits import SplitPlan, SplitWindows, plan_splits
 from seqkit.data.transforms import Transform
 from seqkit.data.windows import WindowSet
 from seqkit.errors import DataError
@@ -110,6 +110,28 @@ def _first_valid(config: DataConfig, columns: list[str]) -> int:
     return max(lags, default=0)
 
 
+_SEGMENT_NAMES = {"train": "train split", "val": "validation split", "test": "test split"}
+
+
+def _segments(plan: SplitPlan, n_time: int) -> list[tuple[str, int, int]]:
+    """The chronological parts `missing: interpolate` fills one by one: each split's rows and any embargo."""
+    if plan.train.target_rows is None:  # a random split: windows interleave, so there is one part
+        return [("series", 0, n_time)]
+    segments, row = [], 0
+    for split in (plan.train, plan.val, plan.test):
+        if split is None:
+            continue
+        lo, hi = split.target_rows
+        if lo > row:
+            segments.append(("embargo rows", row, lo))
+        if hi > lo:
+            segments.append((_SEGMENT_NAMES[split.name], lo, hi))
+        row = max(row, hi)
+    if row < n_time:
+        segments.append(("embargo rows", row, n_time))
+    return segments
+
+
 def prepare(
     config: DataConfig,
     *,
@@ -148,10 +170,11 @@ def prepare(
         forecast = data.test.to_original(model.predict(data.test.dataset(32, shuffle=False)))
         ```
     """
-    table = load_table(config, frame, base_dir)
-    n_time = len(table.values)
-    first_valid = _first_valid(config, table.columns)
-    plan = plan_splits(n_time, config, table.time_index, first_valid)
+    def plan_of(table: Table) -> SplitPlan:
+        return plan_splits(len(table.values), config, table.time_index, _first_valid(config, table.columns))
+
+    table = load_table(config, frame, base_dir, segments=lambda read: _segments(plan_of(read), len(read.values)))
+    plan = plan_of(table)
     if transform is not None:
         if list(transform.columns) != list(table.columns):
             raise DataError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +102,8 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
     """Column names of the source without loading it all (used to resolve a spec cheaply).
 
     Returns:
-        (all column names, numeric columns a default `features` would take, time column, origin).
+        (all column names, numeric columns a default `features` would take (not the
+        time or `label` column), time column, origin).
         Files are sniffed from their first 100 rows.
     """
     if config.dataset is not None:
@@ -109,8 +111,9 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
         if config.dataset == "synthetic":
             n_series = config.synthetic.n_series if config.synthetic else 1
             names = [f"series_{k}" for k in range(n_series)]
-            return names, names, None, "dataset 'synthetic'"
-        return [info.time_column, *info.columns], list(info.columns), info.time_column, f"dataset {info.name!r}"
+            return names, [name for name in names if name != config.label], None, "dataset 'synthetic'"
+        numeric = [name for name in info.columns if name != config.label]
+        return [info.time_column, *info.columns], numeric, info.time_column, f"dataset {info.name!r}"
     if config.path is None:
         raise DataError(_NO_SOURCE)
     file = resolve_path(config.path, base_dir)
@@ -130,8 +133,12 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
     if head is None or head.empty:
         raise DataError(f"{origin.capitalize()} has no rows. Give a table with data rows.")
     head = head.rename(columns=str)
-    exclude = {config.time_column} if config.time_column else set()
-    return names, _numeric_columns(head, exclude), config.time_column, origin
+    return names, _numeric_columns(head, _not_features(config.time_column, config)), config.time_column, origin
+
+
+def _not_features(time_column: str | None, config: DataConfig) -> set[str]:
+    """Columns a default `features` never takes: the time column, and the class column (else the answer is an input)."""
+    return {name for name in (time_column, config.label) if name is not None}
 
 
 _NO_SOURCE = (
@@ -294,7 +301,11 @@ def _check_finite_array(values: np.ndarray, columns: list[str], origin: str) -> 
 def _apply_missing(
     data: pd.DataFrame, policy: str, origin: str, source: pd.DataFrame
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """Apply the `missing` policy; returns the table and, for `drop`, the kept row positions."""
+    """Apply the `missing` policy; returns the table and, for `drop`, the kept row positions.
+
+    `interpolate` is only checked here (no infinite cells); its gaps stay NaN until
+    `interpolate_within` fills them split by split.
+    """
     values = data.to_numpy(dtype=np.float64)
     infinite = np.isinf(values)
     if infinite.any():
@@ -326,8 +337,52 @@ def _apply_missing(
                 "missing and has no earlier value to carry forward. Use `data.missing: interpolate` or `drop`."
             )
         return filled, None
-    # Linear in row position; leading/trailing gaps take the nearest value.
-    return data.interpolate(method="linear", limit_direction="both"), None
+    # `interpolate` needs the split boundaries, known only once the table is read: see `interpolate_within`.
+    return data, None
+
+
+Segments = Callable[["Table"], Sequence[tuple[str, int, int]]]
+"""Given the read table, its chronological parts `(name, first row, end row)` in order, covering every row."""
+
+
+def interpolate_within(
+    values: np.ndarray, columns: list[str], segments: Sequence[tuple[str, int, int]], origin: str
+) -> np.ndarray:
+    """Fill NaN cells linearly within each segment, so no segment is filled from a later one.
+
+    Inside a segment a gap is filled from both its neighbours there (so within the
+    test split an earlier row may take part of a later test value); a segment's
+    leading gap takes its first value, a trailing gap carries its last value
+    forward. A segment with no value at all in a column carries the last earlier
+    value forward. Only values at or before a segment's end are ever used.
+
+    Args:
+        values: `(n_time, n_columns)` float array with NaN gaps.
+        columns: Names of its columns, for messages.
+        segments: `(name, first row, end row)` in order, covering rows `[0, n_time)`.
+        origin: Where the data came from, for messages.
+
+    Returns:
+        The filled array, same dtype.
+
+    Raises:
+        DataError: a column has no value in a segment nor in any row before it.
+    """
+    if not np.isnan(values).any():
+        return values
+    frame = pd.DataFrame(values, columns=columns)
+    parts = [frame.iloc[lo:hi].interpolate(method="linear", limit_direction="both") for _, lo, hi in segments]
+    filled = pd.concat(parts).ffill()
+    left = filled.isna().to_numpy()
+    if left.any():
+        row, col = (int(k) for k in np.argwhere(left)[0])
+        name, lo, hi = next(segment for segment in segments if segment[1] <= row < segment[2])
+        raise DataError(
+            f"{origin.capitalize()}: column {columns[col]!r} has no value in rows {lo + 1}-{hi} (the {name}) "
+            "nor before them, and `missing: interpolate` never fills rows from a later split. "
+            "Fill them, or start the data later."
+        )
+    return np.ascontiguousarray(filled.to_numpy(dtype=values.dtype))
 
 
 def resolve_columns(
@@ -372,7 +427,7 @@ def read_source(
     raise DataError(_NO_SOURCE)
 
 
-def _table_from_array(array: np.ndarray, config: DataConfig) -> Table:
+def _table_from_array(array: np.ndarray, config: DataConfig, segments: Segments | None) -> Table:
     if array.dtype.kind not in "fiu":
         raise DataError(f"`frame` array must hold numbers; received dtype {array.dtype}. Convert it first.")
     values = array.reshape(len(array), -1)
@@ -393,12 +448,25 @@ def _table_from_array(array: np.ndarray, config: DataConfig) -> Table:
     if config.missing != "error" and np.isnan(values).any():
         data, _ = _apply_missing(pd.DataFrame(values, columns=order), config.missing, "array", None)
         values = data.to_numpy(dtype=values.dtype)
-    _check_finite_array(values, order, "array")
-    return Table(np.ascontiguousarray(values), order, features, targets, None, None, "array")
+    table = Table(np.ascontiguousarray(values), order, features, targets, None, None, "array")
+    if config.missing == "interpolate":
+        table.values = interpolate_within(table.values, order, _segments_of(table, segments), "array")
+    _check_finite_array(table.values, order, "array")
+    return table
+
+
+def _segments_of(table: Table, segments: Segments | None) -> Sequence[tuple[str, int, int]]:
+    if not np.isnan(table.values).any():
+        return ()
+    return [("series", 0, len(table.values))] if segments is None else segments(table)
 
 
 def load_table(
-    config: DataConfig, frame: pd.DataFrame | np.ndarray | None = None, base_dir: Path | None = None
+    config: DataConfig,
+    frame: pd.DataFrame | np.ndarray | None = None,
+    base_dir: Path | None = None,
+    *,
+    segments: Segments | None = None,
 ) -> Table:
     """Read and check the source named by `config` (or `frame`), select features and targets.
 
@@ -406,6 +474,10 @@ def load_table(
         config: The data section.
         frame: A DataFrame or array from Python; replaces `dataset`/`path`.
         base_dir: Folder that a relative `config.path` is resolved against.
+        segments: For `missing: interpolate`: called with the read table (gaps still
+            NaN), returns its chronological splits `(name, first row, end row)`;
+            gaps are filled within each (see `interpolate_within`). None: the
+            whole series is one segment. `prepare` passes the split plan's parts.
 
     Returns:
         The checked `Table`.
@@ -416,7 +488,7 @@ def load_table(
     """
     source, origin, info = read_source(config, frame, base_dir)
     if isinstance(source, np.ndarray):
-        return _table_from_array(source, config)
+        return _table_from_array(source, config, segments)
     if len(source) == 0:
         raise DataError(f"{origin.capitalize()} has no rows. Give a table with data rows.")
     source = source.rename(columns=str)
@@ -427,8 +499,9 @@ def load_table(
         raise DataError(
             f"`data.time_column` {time_column!r} is not a column of {origin}. Available columns: {available}."
         )
-    exclude = {time_column} if time_column else set()
-    features, targets = resolve_columns(available, _numeric_columns(source, exclude), config, origin)
+    features, targets = resolve_columns(
+        available, _numeric_columns(source, _not_features(time_column, config)), config, origin
+    )
     order = features + [name for name in targets if name not in features]
     if time_column in order:
         raise DataError(f"The time column {time_column!r} cannot also be a feature or target. Remove it there.")
@@ -447,7 +520,7 @@ def load_table(
             time_index = time_index[kept]
     frequency = check_time_index(time_index, origin, source) if time_index is not None else None
     values = np.ascontiguousarray(data.to_numpy(dtype=np.float64))
-    return Table(
+    table = Table(
         values=values,
         columns=order,
         features=features,
@@ -459,3 +532,6 @@ def load_table(
         time_column=time_column,
         time_format=time_format if time_column else None,
     )
+    if config.missing == "interpolate":
+        table.values = interpolate_within(values, order, _segments_of(table, segments), origin)
+    return table

@@ -148,8 +148,9 @@ def seasonal_naive_forecast(
     return values[index]
 
 
-# Season length for each base frequency: the cycle most data at that frequency
-# shows (a year of months or quarters, a week of days, a day of hours).
+# Season length for each calendar frequency: the cycle most data at that
+# frequency shows (a year of months or quarters, a year of weeks, a week of days).
+# Steps shorter than a day are handled apart: their season is a day.
 _SEASONS: tuple[tuple[str, int], ...] = (
     ("SemiMonthBegin", 24),
     ("SemiMonthEnd", 24),
@@ -165,11 +166,11 @@ _SEASONS: tuple[tuple[str, int], ...] = (
     ("BQuarterEnd", 4),
     ("Week", 52),
     ("BusinessDay", 5),
-    ("Day", 7),
-    ("Hour", 24),
-    ("Minute", 60),
-    ("Second", 60),
 )
+
+# Fixed steps of a day or less (pandas 3 no longer counts `Day` as a `Tick`).
+_CLOCK_STEPS = ("Day", "Hour", "Minute", "Second")
+_DAY_NS = 86_400 * 10**9
 
 # Aliases pandas 3 no longer parses but older files and pandas 1.x still write.
 _LEGACY_ALIASES = {
@@ -214,27 +215,35 @@ def _to_offset(freq: str):
 def infer_season(freq: str | None) -> int | None:
     """Guesses the seasonal period from a pandas frequency string.
 
-    | frequency                  | season |
-    | -------------------------- | ------ |
-    | monthly (`MS`, `ME`, ...)  | 12     |
-    | quarterly (`QS`, `QE`)     | 4      |
-    | weekly (`W`, `W-MON`)      | 52     |
-    | daily (`D`)                | 7      |
-    | business daily (`B`)       | 5      |
-    | hourly (`h`)               | 24     |
-    | minutely (`min`), seconds  | 60     |
-    | yearly (`YS`, `YE`)        | None   |
+    | frequency                           | season                 |
+    | ----------------------------------- | ---------------------- |
+    | yearly (`YS`, `YE`)                 | None                   |
+    | quarterly (`QS`, `QE`)              | 4 (a year)             |
+    | monthly (`MS`, `ME`, ...)           | 12 (a year)            |
+    | semi-monthly (`SMS`, `SME`)         | 24 (a year)            |
+    | weekly (`W`, `W-MON`)               | 52 (a year)            |
+    | daily (`D`)                         | 7 (a week)             |
+    | business daily (`B`)                | 5 (a week)             |
+    | hourly (`h`)                        | 24 (a day)             |
+    | 30-minute (`30min`)                 | 48 (a day)             |
+    | 15-minute (`15min`)                 | 96 (a day)             |
+    | minutely (`min`)                    | 1440 (a day)           |
+    | secondly (`s`)                      | 86400 (a day)          |
 
-    A multiple divides the season when it can (`"2h"` -> 12, `"15min"` -> 4,
-    `"3ME"` -> 4) and gives None when it cannot (`"5D"`). Weekly data uses
-    52 although a year is 52.18 weeks. Yearly and other frequencies have no
-    natural cycle, so they give None: such data needs an explicit period in
-    the config, e.g. 11 for the yearly sunspot numbers.
+    A step shorter than a day has a day's worth of steps as its season
+    (`"2h"` -> 12, `"10min"` -> 144), or None when the step does not divide
+    a day (`"7min"`, `"5h"`); `"24h"` is daily. A multiple of a calendar
+    frequency divides the season when it can (`"3MS"` -> 4, `"2W"` -> 26)
+    and gives None when it cannot (`"5D"`) or when less than two steps
+    would remain (`"12MS"`, `"7D"`). Weekly data uses 52 although a year is
+    52.18 weeks. Yearly, business-hour, sub-second and other frequencies
+    have no natural cycle here, so they give None: such data needs an
+    explicit period in the config, e.g. 11 for the yearly sunspot numbers.
 
     Args:
         freq: A pandas frequency string as returned by `pd.infer_freq`
-            (pre-2.2 aliases such as `"M"` and `"H"` are accepted too), or
-            None when the frequency is unknown.
+            (pre-2.2 aliases such as `"M"`, `"H"` and `"T"` are accepted
+            too), or None when the frequency is unknown.
 
     Returns:
         The season length in steps, or None if it cannot be inferred.
@@ -243,15 +252,20 @@ def infer_season(freq: str | None) -> int | None:
         DataError: If `freq` is not a frequency string pandas understands.
 
     Example:
-        >>> infer_season("MS"), infer_season("2h"), infer_season("YS")
-        (12, 12, None)
+        >>> infer_season("MS"), infer_season("30min"), infer_season("YS")
+        (12, 48, None)
     """
     if freq is None:
         return None
     offset = _to_offset(freq)
     names = {cls.__name__ for cls in type(offset).__mro__}
+    if names.intersection(_CLOCK_STEPS):
+        step = abs(int(offset.nanos))
+        if step == _DAY_NS:
+            return 7
+        return _DAY_NS // step if step and step < _DAY_NS and _DAY_NS % step == 0 else None
     for name, season in _SEASONS:
         if name in names:
             n = abs(int(offset.n))
-            return season // n if n and season % n == 0 else None
+            return season // n if n and season % n == 0 and season // n > 1 else None
     return None
