@@ -25,7 +25,8 @@ class RunCheckpoint(keras.callbacks.Callback):
     After epoch `e` (1-based count of completed epochs) the folder holds
     `epoch-e.weights.h5` (model and optimizer variables), `best.weights.h5`
     and `state.json`, which names the snapshot and carries the history so
-    far, the best epoch and the early-stopping counter. `state.json` is
+    far, the best epoch, the early-stopping and learning-rate-plateau
+    counters and the SHA-256 of the data the run trains on. `state.json` is
     replaced last and atomically, so a process killed at any moment leaves a
     state that points at complete files; older snapshots are deleted after.
 
@@ -36,6 +37,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         history: History of earlier epochs (when resuming).
         best: `{"epoch": e, "value": v}` of earlier epochs (when resuming).
         min_delta: Smallest decrease of `monitor` that counts as an improvement.
+        data_sha256: The data's hash, checked when the run resumes.
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         history: dict[str, list[float]] | None = None,
         best: dict | None = None,
         min_delta: float = 0.0,
+        data_sha256: str | None = None,
     ):
         super().__init__()
         self.folder = Path(folder)
@@ -55,8 +58,9 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.history: dict[str, list[float]] = {k: list(v) for k, v in (history or {}).items()}
         self.best = dict(best) if best else {"epoch": None, "value": math.inf}
         self.min_delta = min_delta
-        self.wait = 0
+        self.data_sha256 = data_sha256
         self.early_stopping: keras.callbacks.EarlyStopping | None = None
+        self.plateau: keras.callbacks.ReduceLROnPlateau | None = None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -72,17 +76,25 @@ class RunCheckpoint(keras.callbacks.Callback):
         with atomic_path(self.folder / snapshot) as tmp:
             self.model.save_weights(tmp)
         write_history_csv(self.history, self.history_csv)
-        stopping = self.early_stopping
+        stopping, plateau = self.early_stopping, self.plateau
         atomic_write_json(
             self.folder / STATE_FILE,
             {
                 "epochs_done": epoch + 1,
                 "weights": snapshot,
                 "monitor": self.monitor,
+                "data_sha256": self.data_sha256,
                 "best": self.best,
                 "early_stopping": None
                 if stopping is None
                 else {"wait": int(stopping.wait), "best": float(stopping.best)},
+                "reduce_lr_on_plateau": None
+                if plateau is None
+                else {
+                    "wait": int(plateau.wait),
+                    "best": None if plateau.best is None else float(plateau.best),
+                    "cooldown_counter": int(plateau.cooldown_counter),
+                },
                 "history": self.history,
             },
         )
@@ -105,6 +117,24 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             self.best = float(self._resume["best"])
 
 
+class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
+    """`ReduceLROnPlateau` that continues its patience and cooldown counts after a resume.
+
+    The learning rate itself is an optimizer variable, saved with the weights.
+    """
+
+    def __init__(self, *args, resume: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._resume = resume
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self._resume:
+            self.wait = int(self._resume["wait"])
+            self.best = self._resume["best"]
+            self.cooldown_counter = int(self._resume["cooldown_counter"])
+
+
 class ResetStatesEachEpoch(keras.callbacks.Callback):
     """Clear a stateful model's recurrent state when a pass over the streams starts.
 
@@ -120,8 +150,21 @@ class ResetStatesEachEpoch(keras.callbacks.Callback):
 
 
 def read_state(folder: Path) -> dict | None:
-    """The last completed epoch's state in `folder`, or None if no epoch finished."""
+    """The last completed epoch's state in `folder`, or None if no epoch finished.
+
+    Strict JSON has no infinity or NaN, so `state.json` holds `null` for a best
+    value not reached yet (no finite loss so far) and for a non-finite loss in
+    the history; they are read back as infinity and NaN.
+    """
     path = Path(folder) / STATE_FILE
     if not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    state = json.loads(path.read_text(encoding="utf-8"))
+    if state["best"]["value"] is None:
+        state["best"]["value"] = math.inf
+    if state.get("early_stopping") and state["early_stopping"]["best"] is None:
+        state["early_stopping"]["best"] = math.inf
+    state["history"] = {
+        key: [math.nan if v is None else v for v in values] for key, values in state["history"].items()
+    }
+    return state

@@ -9,6 +9,7 @@ layout: `seqkit.inference.run`), each file atomically, with the manifest last.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import yaml
 
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
-from seqkit.errors import ConfigError, RunError
+from seqkit.errors import ConfigError, DataError, RunError
 from seqkit.files import (
     atomic_path,
     atomic_write_json,
@@ -37,6 +38,7 @@ from seqkit.training.callbacks import (
     BEST_WEIGHTS,
     ResetStatesEachEpoch,
     ResumableEarlyStopping,
+    ResumableReduceLROnPlateau,
     RunCheckpoint,
     read_state,
 )
@@ -99,6 +101,11 @@ def resume(run_dir: str | Path, *, frame=None, verbose: int | str = "auto", comm
     if (run_dir / MANIFEST).exists():
         raise RunError(f"run '{run_dir}' has already finished; start a new one with `seqkit train {config_file}`")
     state = read_state(run_dir / "checkpoints")
+    if state is None:
+        raise RunError(
+            f"run '{run_dir}' stopped before its first epoch finished, so there is nothing to continue; "
+            f"start it again with `seqkit train {config_file}`"
+        )
     config = load_config(config_file)
     remove_partial_files(run_dir)
     remove_partial_files(run_dir / "checkpoints")
@@ -117,15 +124,35 @@ def _new_run_dir(runs_dir: Path, name: str) -> Path:
 
 
 def _resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
-    """The config as the run used it, with a data file copied next to it when small."""
+    """The config as the run used it, with its data file placed in the run's `data/` folder.
+
+    A file up to `COPY_DATA_LIMIT` is copied; a larger one is hard-linked (no
+    copy, no extra disk), so the saved config re-runs and `--resume` finds its
+    data either way.
+
+    Raises:
+        DataError: A file over the limit on another file system than the runs folder.
+    """
     data = config.model_dump(mode="json")
     data["name"] = config.run_name
     path = config.data.path if config.data is not None else None
     if path is not None:
         source = (config.base_dir / path).resolve()
-        if source.parent != run_dir.resolve() / "data" and source.stat().st_size <= COPY_DATA_LIMIT:
-            (run_dir / "data").mkdir(exist_ok=True)
-            shutil.copyfile(source, run_dir / "data" / source.name)
+        target = run_dir / "data" / source.name
+        if source.parent != run_dir.resolve() / "data":
+            target.parent.mkdir(exist_ok=True)
+            size = source.stat().st_size
+            if size <= COPY_DATA_LIMIT:
+                shutil.copyfile(source, target)
+            else:
+                try:
+                    os.link(source, target)
+                except OSError as error:
+                    raise DataError(
+                        f"data file '{source}' is {size / 2**20:.0f} MiB, over the {COPY_DATA_LIMIT // 2**20} MiB "
+                        f"seqkit copies into a run, and it cannot be linked into '{run_dir}' ({error.strerror}). "
+                        "Put the runs folder (--runs-dir) on the same file system as the data."
+                    ) from error
             data["data"]["path"] = f"data/{source.name}"
     return data
 
@@ -137,17 +164,20 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         # A resumed run reads its fitted preprocessing back instead of refitting it on the data.
         fitted = read_preprocessing(task, run_dir / PREPROCESSING) if resume_state is not None else None
         prepared = task.prepare(data=frame, preprocessing=fitted)
+        data_sha256 = _data_sha256(config, frame, task, prepared)
+        if resume_state is not None:
+            _check_same_data(resume_state, data_sha256, run_dir)
         spec = task.spec(prepared)
         model = task.build_model(spec)
+        preprocessing = task.preprocessing_of(prepared)
+        if resume_state is None:
+            atomic_write_text(run_dir / CONFIG, yaml.safe_dump(_resolved_config(config, run_dir), sort_keys=False))
+            atomic_write_json(run_dir / PREPROCESSING, task.preprocessing_to_json(preprocessing))
     except Exception:
-        if resume_state is None and not any(run_dir.iterdir()):
-            run_dir.rmdir()  # nothing was written: leave no empty run behind
+        if resume_state is None:
+            shutil.rmtree(run_dir, ignore_errors=True)  # refused before training: leave no run behind
         raise
-    preprocessing = task.preprocessing_of(prepared)
 
-    if resume_state is None:
-        atomic_write_text(run_dir / CONFIG, yaml.safe_dump(_resolved_config(config, run_dir), sort_keys=False))
-        atomic_write_json(run_dir / PREPROCESSING, task.preprocessing_to_json(preprocessing))
     say = _printer(verbose)
     say(f"run: {run_dir}")
     say(f"device: {runtime.description}")
@@ -158,12 +188,13 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
     has_val = prepared.val is not None and len(prepared.val) > 0
     monitor = "val_loss" if has_val else "loss"
     checkpoints = run_dir / "checkpoints"
-    initial_epoch, history, best, stopping_state = 0, None, None, None
+    initial_epoch, history, best, stopping_state, plateau_state = 0, None, None, None, None
     if resume_state is not None:
         model.optimizer.build(model.trainable_variables)
         model.load_weights(checkpoints / resume_state["weights"])
         initial_epoch = int(resume_state["epochs_done"])
-        history, best, stopping_state = resume_state["history"], resume_state["best"], resume_state["early_stopping"]
+        history, best = resume_state["history"], resume_state["best"]
+        stopping_state, plateau_state = resume_state["early_stopping"], resume_state.get("reduce_lr_on_plateau")
         say(f"resuming after epoch {initial_epoch} of {config.train.epochs}")
 
     checkpoint = RunCheckpoint(
@@ -173,6 +204,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         history=history,
         best=best,
         min_delta=config.train.early_stopping.min_delta if config.train.early_stopping else 0.0,
+        data_sha256=data_sha256,
     )
     callbacks: list[keras.callbacks.Callback] = []
     if config.train.early_stopping is not None:
@@ -186,11 +218,11 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         callbacks.append(stopping)
     if config.train.reduce_lr_on_plateau is not None:
         plateau = config.train.reduce_lr_on_plateau
-        callbacks.append(
-            keras.callbacks.ReduceLROnPlateau(
-                monitor=monitor, factor=plateau.factor, patience=plateau.patience, min_lr=plateau.min_lr
-            )
+        checkpoint.plateau = ResumableReduceLROnPlateau(
+            monitor=monitor, factor=plateau.factor, patience=plateau.patience, min_lr=plateau.min_lr,
+            resume=plateau_state,
         )
+        callbacks.append(checkpoint.plateau)
     if config.model.stateful:
         callbacks.append(ResetStatesEachEpoch())
     if runtime.backend == "tensorflow":
@@ -241,7 +273,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         history=checkpoint.history,
         evaluation=evaluation,
         runtime=runtime,
-        data_sha256=_data_sha256(config, frame, task, prepared),
+        data_sha256=data_sha256,
         command=command if command is not None else " ".join(sys.argv),
     )
     shutil.rmtree(checkpoints, ignore_errors=True)
@@ -268,6 +300,16 @@ def _write_outputs(
     )
     manifest["status"] = "complete"
     atomic_write_json(path / MANIFEST, manifest)
+
+
+def _check_same_data(state: dict, data_sha256: str, run_dir: Path) -> None:
+    """Refuse to resume on data other than the run started with."""
+    started = state.get("data_sha256")
+    if started is not None and started != data_sha256:
+        raise RunError(
+            f"run '{run_dir}' started on data with SHA-256 {started}, but its data now has SHA-256 {data_sha256}: "
+            "the data changed, so the run cannot continue. Restore the data, or start a new run."
+        )
 
 
 def _data_sha256(config: ExperimentConfig, frame, task: Task, prepared) -> str:
