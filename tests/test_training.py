@@ -46,6 +46,7 @@ def tiny(write_yaml, epochs=2, early_stopping="{patience: 5}", name="tiny.yaml")
 def test_train_writes_a_complete_run_directory(write_yaml, tmp_path, capsys):
     run = train(tiny(write_yaml), runs_dir=tmp_path / "runs", verbose=2)
     out = capsys.readouterr().out
+    assert "seasonal period 50" in out, "the run's log names the period the baselines and MASE use"
     assert run.path.parent == tmp_path / "runs" / "tiny"
     for name in ("config.yaml", "model.keras", "preprocessing.json", "history.csv", "metrics.json",
                  "manifest.json", "plots/loss.png", "plots/forecast.png"):
@@ -238,3 +239,21 @@ def test_a_csv_run_copies_its_data_and_its_config_reruns_as_is(tmp_path):
     assert again.metrics["results"]["model"]["overall"]["rmse"] == pytest.approx(
         run.metrics["results"]["model"]["overall"]["rmse"], rel=1e-5
     )
+
+
+def test_an_inferred_period_longer_than_the_training_rows_leaves_the_seasonal_baseline_out(tmp_path):
+    # 30-minute steps: a day is 48 steps, more than the 40 training rows.
+    n = 60
+    frame = pd.DataFrame(
+        {"load": np.sin(np.arange(n) / 3) + 5},
+        index=pd.date_range("2024-01-01", periods=n, freq="30min"),
+    )
+    config = seqkit.ExperimentConfig(
+        data={"lookback": 6, "horizon": 2, "split": {"type": "steps", "val": 10, "test": 10}},
+        model={"layers": [4]},
+        train={"epochs": 1},
+        evaluate={"plots": False},
+    )
+    run = train(config, frame=frame, runs_dir=tmp_path / "runs", verbose=0)
+    assert run.metrics["seasonal_period"] is None
+    assert set(run.metrics["results"]) == {"model", "naive"}

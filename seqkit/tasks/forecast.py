@@ -60,10 +60,20 @@ class ForecastTask(Task):
 
     @staticmethod
     def seasonal_period(prepared) -> int | None:
-        """`data.period` or the dataset's, else inferred from the time step (None: no natural season)."""
+        """`data.period` or the dataset's, else inferred from the time step.
+
+        None when the data has no natural season, or when the inferred one is
+        not shorter than the training rows (MASE's scale needs one season of
+        training history): the seasonal-naive baseline is then left out rather
+        than the run failing after training. A period set in the config is used
+        as given.
+        """
         from seqkit.evaluation import infer_season
 
-        return prepared.period or infer_season(prepared.frequency)
+        if prepared.period:
+            return prepared.period
+        inferred = infer_season(prepared.frequency)
+        return inferred if inferred is not None and inferred < prepared.train_length else None
 
     def describe(self, prepared, spec: SequenceSpec) -> str:
         period = self.seasonal_period(prepared)
