@@ -93,3 +93,22 @@ def test_random_split_allowed_when_explicitly_asked():
 def test_plan_without_val_or_test():
     plan = plan_splits(50, config(lookback=5, horizon=2, split={"type": "steps"}))
     assert plan.val is None and plan.test is None and plan.train.count == 44 and plan.fit_rows == slice(0, 50)
+
+
+@pytest.mark.parametrize(
+    "stride,val_starts,test_starts",
+    [
+        (4, [36, 40], [48, 52]),  # the example: test starts were 45, 49, 53
+        (3, [36, 39, 42], [48, 51, 54]),
+        (5, [36, 41], [48, 53]),
+    ],
+)
+def test_split_context_starts_every_stride_from_the_splits_first_row(stride, val_starts, test_starts):
+    # 60 rows: train 0-35, val 36-47, test 48-59; a window spans lookback 4 + horizon 1 rows.
+    cfg = config(lookback=4, horizon=1, stride=stride,
+                 split={"type": "steps", "val": 12, "test": 12, "context": "split"})
+    data = prepare(cfg, frame=np.arange(60.0))
+    np.testing.assert_array_equal(data.test.input_starts, test_starts)
+    np.testing.assert_array_equal(data.val.input_starts, val_starts)
+    np.testing.assert_array_equal(data.test.inputs()[:, :, 0], np.array(test_starts)[:, None] + np.arange(4))
+    np.testing.assert_array_equal(data.train.input_starts, np.arange(0, 32, stride))

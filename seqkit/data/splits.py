@@ -14,9 +14,11 @@ needs only `horizon` rows; with `context: split` its inputs must lie inside the 
 too, so it needs `lookback + gap + horizon` rows. The scaler is fitted on the train
 rows `[0, a - embargo)` only.
 
-Window starts: training windows start at the first usable row and step by `stride`;
-validation and test windows are anchored so that the first one's first target is the
-split's first row.
+Window starts step by `stride` from the earliest window a split's rows allow: the one
+whose first input is the split's first (usable) row (training windows, and `context:
+split`), or whose first target is (`context: history`). So with `context: split` every window lies
+inside its split, e.g. 60 rows, `split: {type: steps, test: 12, context: split}`,
+lookback 4, horizon 1, stride 4: test windows start at rows 48 and 52.
 """
 
 from __future__ import annotations
@@ -77,14 +79,17 @@ def _boundaries(n: int, config: data_config.DataConfig, time_index: pd.DatetimeI
 
 
 def _windows(
-    name: str, lo: int, hi: int, config: data_config.DataConfig, first_valid: int, inputs_inside: bool, anchored: bool
+    name: str, lo: int, hi: int, config: data_config.DataConfig, first_valid: int, inputs_inside: bool
 ) -> SplitWindows:
-    """Windows whose targets lie in rows `[lo, hi)`."""
+    """Windows whose targets (and, if `inputs_inside`, inputs) lie in rows `[lo, hi)`.
+
+    With `inputs_inside` the first window starts at the first usable row, `lo` or, after
+    differencing, `first_valid`; otherwise the stride grid is anchored on the window whose
+    first target is row `lo`, and starts at the first grid point differencing leaves usable.
+    """
     lead = config.lookback + config.gap
-    low = max(first_valid, lo if inputs_inside else lo - lead)
-    # Anchor on the split's first target row, then step forward to the first usable start.
-    anchor = lo - lead if anchored else low
-    first = anchor + max(0, -(-(low - anchor) // config.stride))
+    anchor = max(lo, first_valid) if inputs_inside else lo - lead
+    first = anchor + max(0, -(-(first_valid - anchor) // config.stride)) * config.stride
     last = hi - config.horizon - lead
     count = 0 if last < first else (last - first) // config.stride + 1
     return SplitWindows(name=name, target_rows=(lo, hi), first_start=first, count=count)
@@ -99,12 +104,12 @@ def _chronological(
     embargo = split.embargo
     inside = split.context == "split"
     train_hi = a - (embargo if a < n else 0)
-    train = _windows("train", 0, max(train_hi, 0), config, first_valid, True, False)
+    train = _windows("train", 0, max(train_hi, 0), config, first_valid, True)
     val = None
     if b > a:
         val_hi = b - (embargo if b < n else 0)
-        val = _windows("val", a, max(val_hi, a), config, first_valid, inside, True)
-    test = _windows("test", b, n, config, first_valid, inside, True) if n > b else None
+        val = _windows("val", a, max(val_hi, a), config, first_valid, inside)
+    test = _windows("test", b, n, config, first_valid, inside) if n > b else None
     rows = {"train": max(train_hi, 0), "val": (val.target_rows[1] - a) if val else 0, "test": n - b}
     return SplitPlan(train, val, test, slice(0, max(train_hi, 0))), rows
 
