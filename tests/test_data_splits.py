@@ -62,6 +62,17 @@ def test_date_split():
     assert data.frequency == "D"
 
 
+def test_date_split_with_one_date_has_no_other_split():
+    times = pd.date_range("2020-01-01", periods=60, freq="D")
+    frame = pd.DataFrame({"t": times, "v": np.arange(60.0)})
+    only_val = prepare(config(lookback=5, horizon=1, time_column="t", split={"type": "date", "val_start": "2020-02-20"}),
+                       frame=frame)
+    assert only_val.test is None and only_val.val.target_starts[0] == 50 and only_val.val.target_starts[-1] == 59
+    only_test = prepare(config(lookback=5, horizon=1, time_column="t", split={"type": "date", "test_start": "2020-02-20"}),
+                        frame=frame)
+    assert only_test.val is None and only_test.test.target_starts[0] == 50
+
+
 def test_too_short_split_states_the_minimum_length():
     cfg = config(lookback=24, horizon=12, split={"type": "steps", "val": 12, "test": 12})
     with pytest.raises(DataError, match=r"train split has 26 target row\(s\) but one window needs 36 .*at least 60"):

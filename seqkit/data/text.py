@@ -32,9 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from seqkit.config.data import DataConfig, FractionSplit, StepsSplit, TextConfig
+from seqkit.config.data import DataConfig, TextConfig
 from seqkit.data.datasets.registry import load_text
 from seqkit.data.sources import resolve_path
+from seqkit.data.splits import SplitWindows, chronological_plan, minimum_length, missing_splits
 from seqkit.data.windows import plan_starts, stream_positions, take_windows, window_batches, window_rows
 from seqkit.errors import ConfigError, DataError
 
@@ -497,48 +498,6 @@ def _read_corpus(config: DataConfig, text: str | None, base_dir: Path | None) ->
     )
 
 
-def _spans(n: int, config: DataConfig) -> dict[str, tuple[int, int] | None]:
-    """Token blocks `[begin, end)` of train, val and test (None when empty), embargo applied."""
-    split = config.split
-    if isinstance(split, FractionSplit):
-        n_test, n_val = round(n * split.test), round(n * split.val)
-    else:
-        assert isinstance(split, StepsSplit)  # the config refuses other splits with text
-        n_test, n_val = split.test, split.val
-    a, b = max(n - n_test - n_val, 0), max(n - n_test, 0)
-    embargo = split.embargo
-    spans: dict[str, tuple[int, int] | None] = {"train": (0, max(a - (embargo if a < n else 0), 0))}
-    spans["val"] = (a, max(b - (embargo if b < n else 0), a)) if b > a else None
-    spans["test"] = (b, n) if n > b else None
-    return spans
-
-
-def _wanted(config: DataConfig) -> tuple[str, ...]:
-    return ("train",) + tuple(name for name in ("val", "test") if getattr(config.split, name))
-
-
-def _too_short(spans: dict[str, tuple[int, int] | None], config: DataConfig) -> list[str]:
-    need = config.lookback + 1
-    return [name for name in _wanted(config) if spans[name] is None or spans[name][1] - spans[name][0] < need]
-
-
-def _minimum_tokens(config: DataConfig) -> int | None:
-    """Smallest token count for which every requested split holds one window (None: no length does)."""
-    high = config.lookback + 1
-    while _too_short(_spans(high, config), config):
-        high *= 2
-        if high > 2**40:
-            return None
-    low = config.lookback
-    while high - low > 1:  # block sizes grow with the length (up to rounding), so bisection applies
-        middle = (low + high) // 2
-        if _too_short(_spans(middle, config), config):
-            low = middle
-        else:
-            high = middle
-    return high
-
-
 def prepare_text(
     config: DataConfig,
     *,
@@ -597,12 +556,13 @@ def prepare_text(
     corpus, origin = _read_corpus(config, text, base_dir)
     units = _units(corpus, options.level, options.lowercase)
     n = len(units)
-    spans = _spans(n, config)
-    short = _too_short(spans, config)
+    # A text window lies inside its block: inputs and next-token targets, like a `context: split`
+    # window with horizon 1 (the config requires it), whose one target is the token after its inputs.
+    plan = chronological_plan(n, config, context="split")
+    short = missing_splits(plan, config)
     if short:
-        sizes = ", ".join(f"{name} {0 if spans[name] is None else spans[name][1] - spans[name][0]}"
-                          for name in ("train", "val", "test"))
-        minimum = _minimum_tokens(config)
+        sizes = ", ".join(f"{name} {plan.rows(name)}" for name in ("train", "val", "test"))
+        minimum = minimum_length(config, n, context="split")
         advice = (
             f"Give at least {minimum} tokens, or lower `lookback` or the validation/test sizes."
             if minimum is not None
@@ -614,26 +574,25 @@ def prepare_text(
             f"next-token target), but {origin} has {n} {options.level} tokens and `split` gives {sizes} "
             f"(too short: {', '.join(short)}). {advice}"
         )
-    train_begin, train_end = spans["train"]
+    train_begin, train_end = plan.train.target_rows
     if vocabulary is None:
         vocabulary = Vocabulary._from_counts(_counts(units[train_begin:train_end]), options)
     ids = vocabulary._encode_units(units)
 
-    def windows(name: str) -> TokenWindows | None:
-        span = spans[name]
-        if span is None or span[1] - span[0] < config.lookback + 1:
+    def windows(split: SplitWindows | None) -> TokenWindows | None:
+        if split is None:
             return None
-        return TokenWindows(ids, name=name, lookback=config.lookback, stride=config.stride,
-                            first_start=span[0], stop=span[1])
+        return TokenWindows(ids, name=split.name, lookback=config.lookback, stride=config.stride,
+                            first_start=split.first_start, count=split.count, stop=split.target_rows[1])
 
     return PreparedText(
-        train=windows("train"),  # type: ignore[arg-type]  # the length check guarantees it
-        val=windows("val"),
-        test=windows("test"),
+        train=windows(plan.train),  # type: ignore[arg-type]  # a training split always exists
+        val=windows(plan.val),
+        test=windows(plan.test),
         vocabulary=vocabulary,
         spec=TextSpec(lookback=config.lookback, vocab_size=vocabulary.size, level=options.level),
         ids=ids,
-        spans={name: span for name, span in spans.items() if span is not None},
+        spans={split.name: split.target_rows for split in (plan.train, plan.val, plan.test) if split is not None},
     )
 
 
