@@ -160,38 +160,23 @@ def test_window_rows_items_are_the_windows_of_a_strided_view(shape):
     assert window_rows(array, 50, -3, 7).shape == (0,)
 
 
-def test_aligned_buffers_are_reused_only_once_released():
-    from seqkit.data.windows import _AlignedBuffers
-
-    buffers = _AlignedBuffers(nbytes=4 * 12, limit=2)
-    first = buffers.empty((3, 4), np.float32)
-    second = buffers.empty((3, 4), np.float32)
-    assert first.ctypes.data % 64 == 0 and second.ctypes.data % 64 == 0
-    assert not np.shares_memory(first, second)
-    third = buffers.empty((3, 4), np.float32)  # both pooled buffers are held: a fresh one
-    assert not np.shares_memory(third, first) and not np.shares_memory(third, second)
-    address = first.ctypes.data
-    view = first[1:]
-    del first
-    assert buffers.empty((3, 4), np.float32).ctypes.data != address  # a view still holds it
-    del view
-    assert buffers.empty((3, 4), np.float32).ctypes.data == address
-    other = buffers.empty((5,), np.float64)  # another size is never pooled
-    assert other.ctypes.data % 64 == 0 and other.shape == (5,)
-
-
-def test_dataset_batches_stay_intact_while_held_across_many_reused_chunks(monkeypatch):
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_every_batch_of_an_epoch_stays_intact_while_all_are_held(monkeypatch, shuffle):
     import seqkit.data.windows as windows_module
 
-    # Chunks of 4 batches filled 3 windows per gather, so the 25 chunks of an epoch cycle
-    # through the few pooled buffers many times, while every batch is kept alive.
+    # Chunks of 4 batches filled 3 windows per gather: the epoch's 25 chunks (and its last,
+    # smaller batch) each get their own arrays, and every batch is kept alive to the end.
     monkeypatch.setattr(windows_module, "_CALL_BYTES", 4 * 8 * (6 + 2) * 4)
     monkeypatch.setattr(windows_module, "_GATHER_WINDOWS", 3)
     series = np.arange(810, dtype=np.float32)
     windows = WindowSet(series, name="train", lookback=6, horizon=2, gap=1)
-    held = list(windows.dataset(8, shuffle=True, seed=3))
+    held = list(windows.dataset(8, shuffle=shuffle, seed=3))
+    assert len(held) == -(-len(windows) // 8) and len(held[-1][0]) == len(windows) % 8
     firsts = np.concatenate([x.numpy()[:, 0, 0] for x, _ in held]).astype(int)
-    assert sorted(firsts.tolist()) == list(range(len(windows)))
+    if shuffle:
+        assert sorted(firsts.tolist()) == list(range(len(windows))) and firsts.tolist() != sorted(firsts.tolist())
+    else:
+        np.testing.assert_array_equal(firsts, np.arange(len(windows)))
     for x, y in held:
         starts = x.numpy()[:, :1, :1]
         np.testing.assert_array_equal(x.numpy(), starts + np.arange(6)[None, :, None])

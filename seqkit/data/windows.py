@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
-import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -29,14 +27,17 @@ from seqkit.errors import DataError
 _CHUNK = 4096
 # One call from tf.data into NumPy fills up to `_CALL_BYTES` of batches (at most
 # `_MAX_BATCHES_PER_CALL`), `_GATHER_WINDOWS` windows per NumPy gather; `_GATHER_CALLS` calls run
-# at once, and `_CHUNKS_IN_FLIGHT` filled chunks wait ahead of the model.
-_CALL_BYTES = 8 * 2**20
+# at once, and `_CHUNKS_IN_FLIGHT` filled chunks wait ahead of the model. Each chunk is a fresh
+# array that lives until its last batch is consumed, so these bound the memory in flight
+# (4 MiB chunks hold half of what 8 MiB ones did, at the same throughput on 2 cores).
+_CALL_BYTES = 4 * 2**20
 _MAX_BATCHES_PER_CALL = 32
 _GATHER_WINDOWS = 1024
 _GATHER_CALLS = 2
 _CHUNKS_IN_FLIGHT = 1
-# Aligned output buffers kept per dataset: enough for every chunk tf.data can hold at once.
-_BUFFERS = _GATHER_CALLS + _CHUNKS_IN_FLIGHT + 2
+# TensorFlow wraps an array returned by `tf.numpy_function` without copying it when its data
+# is aligned to this many bytes (and copies it otherwise).
+_ALIGN = 64
 
 
 def _batches_per_call(batch_size: int, window_bytes: int) -> int:
@@ -96,56 +97,18 @@ def take_windows(rows: np.ndarray, starts: np.ndarray, dtype: np.dtype, window_s
     return rows[starts].view(dtype).reshape(len(starts), *window_shape)
 
 
-class _AlignedBuffers:
-    """Reusable 64-byte-aligned arrays that chunks of batches are handed to TensorFlow in.
+def _aligned_empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A fresh, uninitialised array whose data starts on an `_ALIGN`-byte boundary.
 
-    TensorFlow adopts an array returned by `tf.numpy_function` without copying it only
-    when its data is 64-byte aligned; otherwise it copies the chunk, and again every
-    batch sliced from it. NumPy's gathers land wherever `malloc` puts them (16-byte
-    aligned), and on 2 CPU cores those copies cost more than the gather: a constant
-    misaligned chunk of 8 batches caps a pipeline near 2M windows/s, an aligned one
-    near 6M. So gathers are copied into these buffers (`_GATHER_WINDOWS` windows at a
-    time, which bounds the temporary gather), and the buffers are reused instead of
-    allocating fresh memory, whose page faults cost more than the copy.
-
-    A buffer is reused only once TensorFlow no longer holds it: an adopted array stays
-    referenced by its tensor, so the buffer's reference count says whether it is free.
-    When all `limit` buffers are held, or for a chunk of another size (the last
-    batches of an epoch), a fresh aligned array is allocated.
+    The alignment only saves TensorFlow a copy of each chunk of batches (NumPy's own
+    allocations are 16-byte aligned). Correctness does not depend on it: every chunk
+    gets its own new array, which nothing writes after it is returned, so whether
+    TensorFlow wraps or copies it, and for however long, its batches stay as gathered.
     """
-
-    _ALIGN = 64
-
-    def __init__(self, nbytes: int, limit: int) -> None:
-        self._nbytes, self._limit = nbytes, limit
-        self._buffers: list[np.ndarray] = []
-        self._lock = threading.Lock()
-        # References a free buffer has, counted exactly as `empty` counts them.
-        probe = [np.empty(0, np.uint8)]
-        for raw in probe:
-            self._idle_refs = self._refs(raw)
-
-    @staticmethod
-    def _refs(raw: np.ndarray) -> int:
-        return sys.getrefcount(raw)
-
-    def _raw(self, nbytes: int) -> np.ndarray:
-        if nbytes == self._nbytes:
-            for raw in self._buffers:
-                if self._refs(raw) <= self._idle_refs:
-                    return raw
-            if len(self._buffers) < self._limit:
-                self._buffers.append(np.empty(nbytes + self._ALIGN, np.uint8))
-                return self._buffers[-1]
-        return np.empty(nbytes + self._ALIGN, np.uint8)
-
-    def empty(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        """An uninitialised aligned array; it keeps its buffer busy for as long as it (or a view) lives."""
-        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
-        with self._lock:  # two calls run at once: only one may claim a free buffer
-            raw = self._raw(nbytes)
-            skip = -raw.ctypes.data % self._ALIGN
-            return raw[skip : skip + nbytes].view(dtype).reshape(shape)
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    raw = np.empty(nbytes + _ALIGN, np.uint8)
+    skip = -raw.ctypes.data % _ALIGN
+    return raw[skip : skip + nbytes].view(dtype).reshape(shape)
 
 
 class _EpochOrder:
@@ -309,19 +272,15 @@ def window_batches(
     order = _EpochOrder(count) if shuffle else None
     (x_dtype, x_shape), (y_dtype, y_shape) = x_spec, y_spec
     window_bytes = math.prod(x_shape) * np.dtype(x_dtype).itemsize + math.prod(y_shape) * np.dtype(y_dtype).itemsize
-    per_call = _batches_per_call(batch_size, window_bytes)
-    calls = _batch_calls(count, batch_size, drop_remainder, per_call)
-    x_out, y_out = (
-        _AlignedBuffers(per_call * batch_size * math.prod(shape) * np.dtype(dtype).itemsize, _BUFFERS)
-        for dtype, shape in (x_spec, y_spec)
-    )
+    calls = _batch_calls(count, batch_size, drop_remainder, _batches_per_call(batch_size, window_bytes))
 
     def make_batches(key: np.int64, begin: np.int64, end: np.int64, k: np.int64) -> tuple[np.ndarray, np.ndarray]:
         begin, end, k = int(begin), int(end), int(k)
         positions = order.positions(int(key), begin, end) if order else np.arange(begin, end)
-        x = x_out.empty((end - begin, *x_shape), x_dtype)
-        y = y_out.empty((end - begin, *y_shape), y_dtype)
-        for at in range(0, end - begin, _GATHER_WINDOWS):
+        # A fresh pair of arrays per chunk, never reused: TensorFlow may keep them as its tensors.
+        x = _aligned_empty((end - begin, *x_shape), x_dtype)
+        y = _aligned_empty((end - begin, *y_shape), y_dtype)
+        for at in range(0, end - begin, _GATHER_WINDOWS):  # bounds each gather's temporary copy
             x[at : at + _GATHER_WINDOWS], y[at : at + _GATHER_WINDOWS] = gather(positions[at : at + _GATHER_WINDOWS])
         return x.reshape(k, -1, *x_shape), y.reshape(k, -1, *y_shape)
 
