@@ -46,7 +46,7 @@ def test_no_window_straddles_a_boundary(stride, gap, embargo):
 def test_split_context_keeps_inputs_inside_the_split():
     cfg = config(lookback=3, horizon=2, split={"type": "steps", "val": 0, "test": 8, "context": "split"})
     data = prepare(cfg, frame=np.arange(40.0))
-    np.testing.assert_array_equal(data.test.input_starts, [32, 33, 34, 35])
+    np.testing.assert_array_equal(data.test.starts, [32, 33, 34, 35])
     assert data.val is None
 
 
@@ -95,7 +95,7 @@ def test_random_split_allowed_when_explicitly_asked():
     cfg = config(lookback=4, horizon=1, split={"type": "random", "val": 0.2, "test": 0.2, "seed": 3},
                  allow_random_split=True)
     data = prepare(cfg, frame=np.arange(104.0))
-    starts = np.concatenate([data.train.input_starts, data.val.input_starts, data.test.input_starts])
+    starts = np.concatenate([data.train.starts, data.val.starts, data.test.starts])
     assert sorted(starts.tolist()) == list(range(100))
     assert len(data.test) == 20 and len(data.val) == 20
     assert data.train_length == 104
@@ -119,7 +119,7 @@ def test_split_context_starts_every_stride_from_the_splits_first_row(stride, val
     cfg = config(lookback=4, horizon=1, stride=stride,
                  split={"type": "steps", "val": 12, "test": 12, "context": "split"})
     data = prepare(cfg, frame=np.arange(60.0))
-    np.testing.assert_array_equal(data.test.input_starts, test_starts)
-    np.testing.assert_array_equal(data.val.input_starts, val_starts)
+    np.testing.assert_array_equal(data.test.starts, test_starts)
+    np.testing.assert_array_equal(data.val.starts, val_starts)
     np.testing.assert_array_equal(data.test.inputs()[:, :, 0], np.array(test_starts)[:, None] + np.arange(4))
-    np.testing.assert_array_equal(data.train.input_starts, np.arange(0, 32, stride))
+    np.testing.assert_array_equal(data.train.starts, np.arange(0, 32, stride))

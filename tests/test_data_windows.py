@@ -5,7 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from seqkit.data import WindowSet
+from seqkit.data import TokenWindows, WindowSet
+from seqkit.data.labels import LabelWindows
 from seqkit.data.windows import window_rows
 from seqkit.errors import DataError
 
@@ -114,8 +115,6 @@ def test_datasets_switch_off_the_autotuner_their_fixed_pipeline_does_not_use():
     # (benchmarks/windowing.py). Series and token windows share the pipeline.
     import tensorflow as tf
 
-    from seqkit.data import TokenWindows
-
     series = WindowSet(np.arange(50, dtype=np.float32), name="train", lookback=4, horizon=1)
     tokens = TokenWindows(np.arange(30), name="train", lookback=3)
     for dataset in (series.dataset(8, shuffle=True, seed=0), tokens.dataset(4, shuffle=False)):
@@ -131,6 +130,38 @@ def test_model_fit_consumes_the_dataset_directly():
     model.compile(optimizer="adam", loss="mse")
     history = model.fit(windows.dataset(16, shuffle=True, seed=0), epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
+
+
+def _window_sets():
+    series = WindowSet(np.arange(40, dtype=np.float32), name="train", lookback=4, horizon=2, stride=3)
+    return {
+        "series": series,
+        "tokens": TokenWindows(np.arange(40), name="train", lookback=4, stride=3),
+        "labels": LabelWindows(series, (np.arange(40) % 5).astype(np.int32)),
+    }
+
+
+@pytest.mark.parametrize("kind", ["series", "tokens", "labels"])
+def test_every_window_set_shares_batches_stream_order_and_arrays(kind):
+    windows = _window_sets()[kind]
+    assert len(windows) == 12  # starts 0, 3, ..., 33
+    np.testing.assert_array_equal(windows.starts, np.arange(0, 34, 3))
+    x, y = windows.inputs(), windows.targets()
+    np.testing.assert_array_equal(x[:, 0].reshape(-1), windows.starts)  # the series and ids are np.arange
+    np.testing.assert_array_equal(windows.target_starts, windows.starts + {"tokens": 1}.get(kind, 4))
+    batches = list(windows.dataset(5, shuffle=False))
+    np.testing.assert_array_equal(np.concatenate([bx.numpy() for bx, _ in batches]), x)
+    np.testing.assert_array_equal(np.concatenate([by.numpy() for _, by in batches]), y)
+    streams = windows.stream_order(3)  # K = 4 windows per stream
+    order = [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
+    assert type(streams) is type(windows) and len(streams) == 12
+    np.testing.assert_array_equal(streams.starts, windows.starts[order])
+    np.testing.assert_array_equal(streams.target_starts, windows.target_starts[order])
+    np.testing.assert_array_equal(streams.inputs(), x[order])
+    np.testing.assert_array_equal(streams.targets(), y[order])
+    if kind == "labels":
+        np.testing.assert_array_equal(y, (windows.starts + 4) % 5)
+        np.testing.assert_array_equal(streams.labels(), y[order])
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7, 256, 1000, 65_537, 200_003])

@@ -23,7 +23,7 @@ from seqkit.data.text import (
     unigram_baseline,
 )
 from seqkit.data.transforms import ForecastContext, Transform
-from seqkit.data.windows import WindowSet
+from seqkit.data.windows import Windows, WindowSet
 
 __all__ = [
     "DataWarning",
@@ -37,6 +37,7 @@ __all__ = [
     "Transform",
     "Vocabulary",
     "WindowSet",
+    "Windows",
     "describe_spec",
     "list_datasets",
     "load_dataset",
