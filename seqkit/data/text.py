@@ -16,8 +16,9 @@ to a fixed length, with one target per sequence.
 
 `stream_order` reorders windows for stateful truncated backpropagation through
 time (TBPTT); `unigram_baseline` and `token_metrics` score a language model
-against the simplest model worth beating. Batches, stateful order and arrays come
-from the `Windows` base every window set shares; only `dataset` touches TensorFlow.
+against the simplest model worth beating.
+
+Only `TokenWindows.dataset` touches TensorFlow.
 """
 
 from __future__ import annotations
