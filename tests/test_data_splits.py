@@ -46,7 +46,7 @@ def test_no_window_straddles_a_boundary(stride, gap, embargo):
 def test_split_context_keeps_inputs_inside_the_split():
     cfg = config(lookback=3, horizon=2, split={"type": "steps", "val": 0, "test": 8, "context": "split"})
     data = prepare(cfg, frame=np.arange(40.0))
-    np.testing.assert_array_equal(data.test.input_starts, [32, 33, 34, 35])
+    np.testing.assert_array_equal(data.test.starts, [32, 33, 34, 35])
     assert data.val is None
 
 
@@ -60,6 +60,17 @@ def test_date_split():
     assert data.test.target_starts[0] == 50 and data.test.target_starts[-1] == 59
     assert data.test.target_times[0, 0] == np.datetime64("2020-02-20")
     assert data.frequency == "D"
+
+
+def test_date_split_with_one_date_has_no_other_split():
+    times = pd.date_range("2020-01-01", periods=60, freq="D")
+    frame = pd.DataFrame({"t": times, "v": np.arange(60.0)})
+    only_val = prepare(config(lookback=5, horizon=1, time_column="t", split={"type": "date", "val_start": "2020-02-20"}),
+                       frame=frame)
+    assert only_val.test is None and only_val.val.target_starts[0] == 50 and only_val.val.target_starts[-1] == 59
+    only_test = prepare(config(lookback=5, horizon=1, time_column="t", split={"type": "date", "test_start": "2020-02-20"}),
+                        frame=frame)
+    assert only_test.val is None and only_test.test.target_starts[0] == 50
 
 
 def test_too_short_split_states_the_minimum_length():
@@ -84,7 +95,7 @@ def test_random_split_allowed_when_explicitly_asked():
     cfg = config(lookback=4, horizon=1, split={"type": "random", "val": 0.2, "test": 0.2, "seed": 3},
                  allow_random_split=True)
     data = prepare(cfg, frame=np.arange(104.0))
-    starts = np.concatenate([data.train.input_starts, data.val.input_starts, data.test.input_starts])
+    starts = np.concatenate([data.train.starts, data.val.starts, data.test.starts])
     assert sorted(starts.tolist()) == list(range(100))
     assert len(data.test) == 20 and len(data.val) == 20
     assert data.train_length == 104
@@ -93,3 +104,22 @@ def test_random_split_allowed_when_explicitly_asked():
 def test_plan_without_val_or_test():
     plan = plan_splits(50, config(lookback=5, horizon=2, split={"type": "steps"}))
     assert plan.val is None and plan.test is None and plan.train.count == 44 and plan.fit_rows == slice(0, 50)
+
+
+@pytest.mark.parametrize(
+    "stride,val_starts,test_starts",
+    [
+        (4, [36, 40], [48, 52]),  # the example: test starts were 45, 49, 53
+        (3, [36, 39, 42], [48, 51, 54]),
+        (5, [36, 41], [48, 53]),
+    ],
+)
+def test_split_context_starts_every_stride_from_the_splits_first_row(stride, val_starts, test_starts):
+    # 60 rows: train 0-35, val 36-47, test 48-59; a window spans lookback 4 + horizon 1 rows.
+    cfg = config(lookback=4, horizon=1, stride=stride,
+                 split={"type": "steps", "val": 12, "test": 12, "context": "split"})
+    data = prepare(cfg, frame=np.arange(60.0))
+    np.testing.assert_array_equal(data.test.starts, test_starts)
+    np.testing.assert_array_equal(data.val.starts, val_starts)
+    np.testing.assert_array_equal(data.test.inputs()[:, :, 0], np.array(test_starts)[:, None] + np.arange(4))
+    np.testing.assert_array_equal(data.train.starts, np.arange(0, 32, stride))

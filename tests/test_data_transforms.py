@@ -120,6 +120,6 @@ def test_log_of_non_positive_value_names_row_and_column():
 def test_diff_leaves_first_rows_out_of_windows():
     cfg = DataConfig(lookback=3, horizon=1, split={"type": "steps"}, transform={"steps": ["diff"], "scaler": "none"})
     data = prepare(cfg, frame=np.arange(10.0) ** 2)
-    assert data.train.input_starts[0] == 1
+    assert data.train.starts[0] == 1
     np.testing.assert_array_equal(data.train.inputs()[0, :, 0], [1, 3, 5])
     np.testing.assert_array_equal(data.train.targets()[0, :, 0], [7])

@@ -5,7 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from seqkit.data import WindowSet
+from seqkit.data import TokenWindows, WindowSet
+from seqkit.data.labels import LabelWindows
 from seqkit.data.windows import window_rows
 from seqkit.errors import DataError
 
@@ -114,8 +115,6 @@ def test_datasets_switch_off_the_autotuner_their_fixed_pipeline_does_not_use():
     # (benchmarks/windowing.py). Series and token windows share the pipeline.
     import tensorflow as tf
 
-    from seqkit.data import TokenWindows
-
     series = WindowSet(np.arange(50, dtype=np.float32), name="train", lookback=4, horizon=1)
     tokens = TokenWindows(np.arange(30), name="train", lookback=3)
     for dataset in (series.dataset(8, shuffle=True, seed=0), tokens.dataset(4, shuffle=False)):
@@ -131,6 +130,38 @@ def test_model_fit_consumes_the_dataset_directly():
     model.compile(optimizer="adam", loss="mse")
     history = model.fit(windows.dataset(16, shuffle=True, seed=0), epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
+
+
+def _window_sets():
+    series = WindowSet(np.arange(40, dtype=np.float32), name="train", lookback=4, horizon=2, stride=3)
+    return {
+        "series": series,
+        "tokens": TokenWindows(np.arange(40), name="train", lookback=4, stride=3),
+        "labels": LabelWindows(series, (np.arange(40) % 5).astype(np.int32)),
+    }
+
+
+@pytest.mark.parametrize("kind", ["series", "tokens", "labels"])
+def test_every_window_set_shares_batches_stream_order_and_arrays(kind):
+    windows = _window_sets()[kind]
+    assert len(windows) == 12  # starts 0, 3, ..., 33
+    np.testing.assert_array_equal(windows.starts, np.arange(0, 34, 3))
+    x, y = windows.inputs(), windows.targets()
+    np.testing.assert_array_equal(x[:, 0].reshape(-1), windows.starts)  # the series and ids are np.arange
+    np.testing.assert_array_equal(windows.target_starts, windows.starts + {"tokens": 1}.get(kind, 4))
+    batches = list(windows.dataset(5, shuffle=False))
+    np.testing.assert_array_equal(np.concatenate([bx.numpy() for bx, _ in batches]), x)
+    np.testing.assert_array_equal(np.concatenate([by.numpy() for _, by in batches]), y)
+    streams = windows.stream_order(3)  # K = 4 windows per stream
+    order = [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
+    assert type(streams) is type(windows) and len(streams) == 12
+    np.testing.assert_array_equal(streams.starts, windows.starts[order])
+    np.testing.assert_array_equal(streams.target_starts, windows.target_starts[order])
+    np.testing.assert_array_equal(streams.inputs(), x[order])
+    np.testing.assert_array_equal(streams.targets(), y[order])
+    if kind == "labels":
+        np.testing.assert_array_equal(y, (windows.starts + 4) % 5)
+        np.testing.assert_array_equal(streams.labels(), y[order])
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7, 256, 1000, 65_537, 200_003])
@@ -160,38 +191,23 @@ def test_window_rows_items_are_the_windows_of_a_strided_view(shape):
     assert window_rows(array, 50, -3, 7).shape == (0,)
 
 
-def test_aligned_buffers_are_reused_only_once_released():
-    from seqkit.data.windows import _AlignedBuffers
-
-    buffers = _AlignedBuffers(nbytes=4 * 12, limit=2)
-    first = buffers.empty((3, 4), np.float32)
-    second = buffers.empty((3, 4), np.float32)
-    assert first.ctypes.data % 64 == 0 and second.ctypes.data % 64 == 0
-    assert not np.shares_memory(first, second)
-    third = buffers.empty((3, 4), np.float32)  # both pooled buffers are held: a fresh one
-    assert not np.shares_memory(third, first) and not np.shares_memory(third, second)
-    address = first.ctypes.data
-    view = first[1:]
-    del first
-    assert buffers.empty((3, 4), np.float32).ctypes.data != address  # a view still holds it
-    del view
-    assert buffers.empty((3, 4), np.float32).ctypes.data == address
-    other = buffers.empty((5,), np.float64)  # another size is never pooled
-    assert other.ctypes.data % 64 == 0 and other.shape == (5,)
-
-
-def test_dataset_batches_stay_intact_while_held_across_many_reused_chunks(monkeypatch):
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_every_batch_of_an_epoch_stays_intact_while_all_are_held(monkeypatch, shuffle):
     import seqkit.data.windows as windows_module
 
-    # Chunks of 4 batches filled 3 windows per gather, so the 25 chunks of an epoch cycle
-    # through the few pooled buffers many times, while every batch is kept alive.
+    # Chunks of 4 batches filled 3 windows per gather: the epoch's 25 chunks (and its last,
+    # smaller batch) each get their own arrays, and every batch is kept alive to the end.
     monkeypatch.setattr(windows_module, "_CALL_BYTES", 4 * 8 * (6 + 2) * 4)
     monkeypatch.setattr(windows_module, "_GATHER_WINDOWS", 3)
     series = np.arange(810, dtype=np.float32)
     windows = WindowSet(series, name="train", lookback=6, horizon=2, gap=1)
-    held = list(windows.dataset(8, shuffle=True, seed=3))
+    held = list(windows.dataset(8, shuffle=shuffle, seed=3))
+    assert len(held) == -(-len(windows) // 8) and len(held[-1][0]) == len(windows) % 8
     firsts = np.concatenate([x.numpy()[:, 0, 0] for x, _ in held]).astype(int)
-    assert sorted(firsts.tolist()) == list(range(len(windows)))
+    if shuffle:
+        assert sorted(firsts.tolist()) == list(range(len(windows))) and firsts.tolist() != sorted(firsts.tolist())
+    else:
+        np.testing.assert_array_equal(firsts, np.arange(len(windows)))
     for x, y in held:
         starts = x.numpy()[:, :1, :1]
         np.testing.assert_array_equal(x.numpy(), starts + np.arange(6)[None, :, None])

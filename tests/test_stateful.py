@@ -21,7 +21,7 @@ def test_stream_order_makes_each_batch_row_continue_the_row_before():
     assert len(data.train) == 10  # windows start at 0, 4, ..., 36
     streams = data.train.stream_order(2)
     assert len(streams) == 10
-    np.testing.assert_array_equal(streams.input_starts, [0, 20, 4, 24, 8, 28, 12, 32, 16, 36])
+    np.testing.assert_array_equal(streams.starts, [0, 20, 4, 24, 8, 28, 12, 32, 16, 36])
     batches = list(streams.dataset(2, shuffle=False, drop_remainder=True).as_numpy_iterator())
     assert len(batches) == 5
     for previous, current in zip(batches, batches[1:], strict=False):

@@ -19,7 +19,7 @@ from seqkit.data.text import (
     prepare_text,
 )
 from seqkit.data.transforms import ForecastContext, Transform
-from seqkit.data.windows import WindowSet
+from seqkit.data.windows import Windows, WindowSet
 
 __all__ = [
     "DataWarning",
@@ -33,6 +33,7 @@ __all__ = [
     "Transform",
     "Vocabulary",
     "WindowSet",
+    "Windows",
     "describe_spec",
     "list_datasets",
     "load_dataset",

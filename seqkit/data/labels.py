@@ -20,7 +20,7 @@ from seqkit.config.data import DataConfig
 from seqkit.data.pipeline import PreparedData, prepare
 from seqkit.data.sources import read_source
 from seqkit.data.transforms import Transform
-from seqkit.data.windows import WindowSet, window_batches
+from seqkit.data.windows import Windows, WindowSet, WindowStarts
 from seqkit.errors import DataError
 
 
@@ -79,11 +79,16 @@ class ClassifierPreprocessing:
         return cls(Transform.from_json(data["transform"]), ClassLabels.from_json(data["labels"]))
 
 
-class LabelWindows:
+class LabelWindows(Windows):
     """Windows of a series whose target is one class id each.
 
+    Batches (`dataset`): x float32 `(batch, lookback, n_features)`, y int32 `(batch,)`
+    the class at each window's target row; `targets()` and `labels()` give the same
+    ids, `labels()` without gathering the inputs.
+
     Args:
-        windows: The feature windows (their own targets are ignored).
+        windows: The feature windows (their own targets are ignored); they also set
+            these windows' starts and order.
         label_ids: int32 `(n_time,)` class id of every row.
     """
 
@@ -92,14 +97,25 @@ class LabelWindows:
         self.label_ids = label_ids
         self.name = windows.name
         self.lookback = windows.lookback
-
-    def __len__(self) -> int:
-        return len(self.windows)
+        self._target_offset = windows._target_offset
 
     @property
-    def target_starts(self) -> np.ndarray:
-        """int64 `(n_windows,)`: the row whose class each window predicts."""
-        return self.windows.target_starts
+    def _starts(self) -> WindowStarts:
+        return self.windows._starts
+
+    def _with_starts(self, starts: WindowStarts) -> LabelWindows:
+        return LabelWindows(self.windows._with_starts(starts), self.label_ids)
+
+    @property
+    def x_spec(self) -> tuple[str, tuple[int, ...]]:
+        return self.windows.x_spec
+
+    @property
+    def y_spec(self) -> tuple[str, tuple[int, ...]]:
+        return "int32", ()
+
+    def _gather(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.windows._gather_inputs(starts)[0], self.label_ids[starts + self._target_offset]
 
     @property
     def target_times(self):
@@ -109,33 +125,6 @@ class LabelWindows:
     def labels(self) -> np.ndarray:
         """int32 `(n_windows,)`: each window's class id."""
         return self.label_ids[self.target_starts]
-
-    def inputs(self) -> np.ndarray:
-        """float32 `(n_windows, lookback, n_features)` (materialised; for evaluation)."""
-        return self.windows.inputs()
-
-    def _batch(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x, _ = self.windows._batch(positions)
-        rows = self.windows._starts_at(positions) + self.windows.lookback + self.windows.gap
-        return x, self.label_ids[rows]
-
-    def dataset(self, batch_size: int, *, shuffle: bool, seed: int | None = None, drop_remainder: bool = False):
-        """Batches `(x float32 (batch, lookback, n_features), y int32 (batch,))` for `Model.fit`."""
-        return window_batches(
-            self._batch,
-            len(self),
-            batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            drop_remainder=drop_remainder,
-            name=self.name,
-            x_spec=("float32", (self.lookback, self.windows.n_features)),
-            y_spec=("int32", ()),
-        )
-
-    def stream_order(self, batch_size: int) -> LabelWindows:
-        """The windows reordered for stateful training (see `WindowSet.stream_order`)."""
-        return LabelWindows(self.windows.stream_order(batch_size), self.label_ids)
 
 
 @dataclasses.dataclass

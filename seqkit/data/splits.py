@@ -1,4 +1,8 @@
-"""Chronological (or, if asked for, random) train/validation/test splits of forecasting windows.
+"""Chronological (or, if asked for, random) train/validation/test splits of windows.
+
+One implementation serves series, class-labelled series and text: a text window
+(`lookback` token ids and their next tokens) is a `context: split` window with
+horizon 1, whose one target row is the token after its inputs.
 
 A chronological split cuts the rows at two boundaries `a <= b`:
 
@@ -14,9 +18,11 @@ needs only `horizon` rows; with `context: split` its inputs must lie inside the 
 too, so it needs `lookback + gap + horizon` rows. The scaler is fitted on the train
 rows `[0, a - embargo)` only.
 
-Window starts: training windows start at the first usable row and step by `stride`;
-validation and test windows are anchored so that the first one's first target is the
-split's first row.
+Window starts step by `stride` from the earliest window a split's rows allow: the one
+whose first input is the split's first (usable) row (training windows, and `context:
+split`), or whose first target is (`context: history`). So with `context: split` every
+window lies inside its split, e.g. 60 rows, `split: {type: steps, test: 12, context:
+split}`, lookback 4, horizon 1, stride 4: test windows start at rows 48 and 52.
 """
 
 from __future__ import annotations
@@ -28,8 +34,6 @@ import pandas as pd
 
 from seqkit.config import data as data_config
 from seqkit.errors import ConfigError, DataError
-
-SPLIT_NAMES = ("train", "val", "test")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +54,12 @@ class SplitWindows:
     starts: np.ndarray | None = None
 
 
+    @property
+    def n_rows(self) -> int:
+        """Rows its targets may occupy (0 for random splits)."""
+        return 0 if self.target_rows is None else self.target_rows[1] - self.target_rows[0]
+
+
 @dataclasses.dataclass(frozen=True)
 class SplitPlan:
     """Where each split's windows are, and which rows the scaler may be fitted on."""
@@ -58,6 +68,11 @@ class SplitPlan:
     val: SplitWindows | None
     test: SplitWindows | None
     fit_rows: slice
+
+    def rows(self, name: str) -> int:
+        """Target rows of split `name` (0 when it is empty)."""
+        windows = getattr(self, name)
+        return 0 if windows is None else windows.n_rows
 
 
 def _boundaries(n: int, config: data_config.DataConfig, time_index: pd.DatetimeIndex | None) -> tuple[int, int]:
@@ -77,57 +92,100 @@ def _boundaries(n: int, config: data_config.DataConfig, time_index: pd.DatetimeI
 
 
 def _windows(
-    name: str, lo: int, hi: int, config: data_config.DataConfig, first_valid: int, inputs_inside: bool, anchored: bool
+    name: str, lo: int, hi: int, config: data_config.DataConfig, first_valid: int, inputs_inside: bool
 ) -> SplitWindows:
-    """Windows whose targets lie in rows `[lo, hi)`."""
+    """Windows whose targets (and, if `inputs_inside`, inputs) lie in rows `[lo, hi)`.
+
+    With `inputs_inside` the first window starts at the first usable row, `lo` or, after
+    differencing, `first_valid`; otherwise the stride grid is anchored on the window whose
+    first target is row `lo`, and starts at the first grid point differencing leaves usable.
+    """
     lead = config.lookback + config.gap
-    low = max(first_valid, lo if inputs_inside else lo - lead)
-    # Anchor on the split's first target row, then step forward to the first usable start.
-    anchor = lo - lead if anchored else low
-    first = anchor + max(0, -(-(low - anchor) // config.stride))
+    anchor = max(lo, first_valid) if inputs_inside else lo - lead
+    first = anchor + max(0, -(-(first_valid - anchor) // config.stride)) * config.stride
     last = hi - config.horizon - lead
     count = 0 if last < first else (last - first) // config.stride + 1
     return SplitWindows(name=name, target_rows=(lo, hi), first_start=first, count=count)
 
 
-def _chronological(
-    n: int, config: data_config.DataConfig, time_index: pd.DatetimeIndex | None, first_valid: int
-) -> tuple[SplitPlan, dict[str, int]]:
+def chronological_plan(
+    n: int,
+    config: data_config.DataConfig,
+    *,
+    time_index: pd.DatetimeIndex | None = None,
+    first_valid: int = 0,
+    context: str | None = None,
+) -> SplitPlan:
+    """The chronological split of `n` rows (or tokens), whether or not every split holds a window.
+
+    Args:
+        n: Rows in the series.
+        config: The data section (`split`, `lookback`, `horizon`, `gap`, `stride`).
+        time_index: Timestamps, needed by `split.type: date`.
+        first_valid: First row a window may start at (differencing leaves earlier rows undefined).
+        context: `history` or `split`, overriding `config.split.context` (text windows
+            always lie inside their block).
+
+    Returns:
+        A `SplitPlan`; `val` / `test` are None when they have no rows. `missing_splits`
+        lists the requested splits that have no window.
+
+    Raises:
+        ConfigError: a date split without timestamps.
+    """
     split = config.split
-    a, b = _boundaries(n, config, time_index)
-    a, b = max(a, 0), max(b, 0)
-    embargo = split.embargo
-    inside = split.context == "split"
-    train_hi = a - (embargo if a < n else 0)
-    train = _windows("train", 0, max(train_hi, 0), config, first_valid, True, False)
+    a, b = (max(boundary, 0) for boundary in _boundaries(n, config, time_index))
+    inside = (context or split.context) == "split"
+    train_hi = max(a - (split.embargo if a < n else 0), 0)
+    train = _windows("train", 0, train_hi, config, first_valid, True)
     val = None
     if b > a:
-        val_hi = b - (embargo if b < n else 0)
-        val = _windows("val", a, max(val_hi, a), config, first_valid, inside, True)
-    test = _windows("test", b, n, config, first_valid, inside, True) if n > b else None
-    rows = {"train": max(train_hi, 0), "val": (val.target_rows[1] - a) if val else 0, "test": n - b}
-    return SplitPlan(train, val, test, slice(0, max(train_hi, 0))), rows
+        val_hi = max(b - (split.embargo if b < n else 0), a)
+        val = _windows("val", a, val_hi, config, first_valid, inside)
+    test = _windows("test", b, n, config, first_valid, inside) if n > b else None
+    return SplitPlan(train, val, test, slice(0, train_hi))
 
 
-def _minimum_length(config: data_config.DataConfig, first_valid: int, n: int) -> int | None:
-    """Smallest series length for which every requested split has a window (fraction/steps splits)."""
+def _wanted(split: data_config.SplitConfig) -> tuple[str, ...]:
+    """`train`, then `val` and `test` when the config gives them a size or a start date."""
+    if isinstance(split, data_config.DateSplit):
+        sizes = {"val": split.val_start, "test": split.test_start}
+    else:
+        sizes = {"val": split.val, "test": split.test}
+    return ("train", *(name for name, size in sizes.items() if size))
+
+
+def missing_splits(plan: SplitPlan, config: data_config.DataConfig) -> list[str]:
+    """The requested splits (in `train`, `val`, `test` order) that hold no window."""
+    missing = []
+    for name in _wanted(config.split):
+        windows = getattr(plan, name)
+        if windows is None or windows.count == 0:
+            missing.append(name)
+    return missing
+
+
+def minimum_length(
+    config: data_config.DataConfig, n: int, *, first_valid: int = 0, context: str | None = None
+) -> int | None:
+    """Smallest length for which every requested split has a window (fraction/steps splits; else None).
+
+    `n` (the length at hand) is where the search starts. None also when no length is enough
+    (a steps split shorter than one window).
+    """
     if not isinstance(config.split, (data_config.FractionSplit, data_config.StepsSplit)):
         return None
 
     def fits(length: int) -> bool:
-        plan, _ = _chronological(length, config, None, first_valid)
-        for name in SPLIT_NAMES:
-            windows = getattr(plan, name)
-            if (name == "train" or _wants(config, name)) and (windows is None or windows.count == 0):
-                return False
-        return True
+        return not missing_splits(chronological_plan(length, config, first_valid=first_valid, context=context), config)
 
-    high = max(n, config.lookback + config.gap + config.horizon + first_valid)
+    span = config.lookback + config.gap + config.horizon + first_valid
+    high = max(n, span)
     while not fits(high):
         high *= 2
         if high > 2**40:
             return None
-    low = config.lookback + config.gap + config.horizon + first_valid - 1
+    low = span - 1
     while high - low > 1:  # the rows rounded to each split grow with the length, so bisection applies
         middle = (low + high) // 2
         if fits(middle):
@@ -135,12 +193,6 @@ def _minimum_length(config: data_config.DataConfig, first_valid: int, n: int) ->
         else:
             low = middle
     return high
-
-
-def _wants(config: data_config.DataConfig, name: str) -> bool:
-    split = config.split
-    size = split.val if name == "val" else split.test
-    return bool(size)
 
 
 def plan_splits(
@@ -162,38 +214,29 @@ def plan_splits(
             split's rows and the minimum series length that would work.
         ConfigError: a random split without `allow_random_split`, or a date split without timestamps.
     """
-    span = config.lookback + config.gap + config.horizon
     if isinstance(config.split, data_config.RandomSplit):
         if not config.allow_random_split:
             raise ConfigError("`split.type: random` leaks test data into training; set `allow_random_split: true`.")
         return _random(n, config, first_valid)
-    plan, rows = _chronological(n, config, time_index, first_valid)
-    for name in SPLIT_NAMES:
-        windows = getattr(plan, name)
-        if windows is None and (name == "train" or not _wants(config, name)):
-            continue
-        if windows is not None and windows.count > 0:
-            continue
-        need = (
-            span + first_valid
-            if name == "train" or config.split.context == "split"
-            else config.horizon
+    plan = chronological_plan(n, config, time_index=time_index, first_valid=first_valid)
+    missing = missing_splits(plan, config)
+    if not missing:
+        return plan
+    name = missing[0]
+    span = config.lookback + config.gap + config.horizon
+    need = span + first_valid if name == "train" or config.split.context == "split" else config.horizon
+    minimum = minimum_length(config, n, first_valid=first_valid)
+    total = f" The series has {n} rows" + (f"; with this split it needs at least {minimum}." if minimum else ".")
+    diff_note = f" + {first_valid} rows used up by differencing" if first_valid and need > config.horizon else ""
+    raise DataError(
+        f"The {name} split has {plan.rows(name)} target row(s) but one window needs {need}"
+        + (
+            f" (`lookback` {config.lookback} + `gap` {config.gap} + `horizon` {config.horizon}{diff_note})"
+            if need > config.horizon
+            else f" (`horizon` {config.horizon}; inputs may come from earlier rows)"
         )
-        minimum = _minimum_length(config, first_valid, n)
-        total = f" The series has {n} rows" + (
-            f"; with this split it needs at least {minimum}." if minimum else "."
-        )
-        diff_note = f" + {first_valid} rows used up by differencing" if first_valid and need > config.horizon else ""
-        raise DataError(
-            f"The {name} split has {rows[name]} target row(s) but one window needs {need}"
-            + (
-                f" (`lookback` {config.lookback} + `gap` {config.gap} + `horizon` {config.horizon}{diff_note})"
-                if need > config.horizon
-                else f" (`horizon` {config.horizon}; inputs may come from earlier rows)"
-            )
-            + f".{total} Give more data, shorten `lookback`/`horizon`, or change `split`."
-        )
-    return plan
+        + f".{total} Give more data, shorten `lookback`/`horizon`, or change `split`."
+    )
 
 
 def _random(n: int, config: data_config.DataConfig, first_valid: int) -> SplitPlan:

@@ -31,10 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from seqkit.config.data import DataConfig, FractionSplit, StepsSplit, TextConfig
+from seqkit.config.data import DataConfig, TextConfig
 from seqkit.data.datasets.registry import load_text
 from seqkit.data.sources import resolve_path
-from seqkit.data.windows import plan_starts, stream_positions, take_windows, window_batches, window_rows
+from seqkit.data.splits import SplitWindows, chronological_plan, minimum_length, missing_splits
+from seqkit.data.windows import Windows, WindowStarts, take_windows, window_rows
 from seqkit.errors import ConfigError, DataError
 
 PAD_ID = 0
@@ -46,7 +47,7 @@ UNK_TOKEN = "<unk>"
 WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 
 _JSON_VERSION = 1
-# Windows (or tokens, in `token_metrics`) handled per step when materialising arrays.
+# `token_metrics` scores `16 * _CHUNK` targets per step.
 _CHUNK = 4096
 
 
@@ -232,7 +233,7 @@ class Vocabulary:
 # ----------------------------------------------------------------------------- windows
 
 
-class TokenWindows:
+class TokenWindows(Windows):
     """Next-token windows of one split, as views on one int32 id array.
 
     Window `k` has inputs `ids[s_k : s_k + lookback]` and targets
@@ -251,6 +252,10 @@ class TokenWindows:
     A fifth window would need a target at position 10, which does not exist.
     `stride == lookback` gives non-overlapping windows (each token is a target once).
 
+    Batches (`dataset`): x int32 `(batch, lookback)` token ids, y int32 `(batch, lookback)`
+    the next token at every step (for `SparseCategoricalCrossentropy` on a
+    `(batch, lookback, vocab_size)` softmax).
+
     Attributes:
         ids: int32 `(n_tokens,)` the whole token stream, shared by every split.
         name: `train`, `val` or `test`.
@@ -258,6 +263,9 @@ class TokenWindows:
         stride: Tokens between consecutive window starts.
         stop: End (exclusive) of the split's block of `ids`.
     """
+
+    _target_offset = 1
+    _more = "text"
 
     def __init__(
         self,
@@ -288,94 +296,29 @@ class TokenWindows:
         ids = np.asarray(ids)
         if ids.dtype != np.int32 or not ids.flags.c_contiguous or ids.ndim != 1:
             ids = np.ascontiguousarray(ids.reshape(-1), dtype=np.int32)
-        self.ids, self.name, self.lookback, self.stride = ids, name, lookback, stride
+        self.ids, self.name, self.lookback = ids, name, lookback
         self.stop = len(ids) if stop is None else stop
-        last_start = self.stop - lookback - 1
-        self._starts, self._first, self._count = plan_starts(
-            starts, first_start, count, stride, last_start, name=name, unit="positions"
+        self._starts = WindowStarts.plan(
+            first_start=first_start, count=count, stride=stride, starts=starts, last_start=self.stop - lookback - 1,
+            name=name, unit="positions",
         )
         # Item s of `_rows` is ids[s : s + lookback]; targets are item s + 1.
         self._rows = window_rows(ids, 0, len(ids) - lookback + 1, lookback)
 
-    def __len__(self) -> int:
-        """Number of windows."""
-        return self._count
-
     def __repr__(self) -> str:
         return f"TokenWindows({self.name!r}, windows={len(self)}, lookback={self.lookback}, stride={self.stride})"
 
-    def _starts_at(self, positions: np.ndarray) -> np.ndarray:
-        if self._starts is not None:
-            return self._starts[positions]
-        return self._first + np.asarray(positions, dtype=np.int64) * self.stride
+    @property
+    def x_spec(self) -> tuple[str, tuple[int, ...]]:
+        return "int32", (self.lookback,)
 
     @property
-    def starts(self) -> np.ndarray:
-        """int64 `(n_windows,)`: each window's first input position in `ids`."""
-        return self._starts_at(np.arange(len(self)))
+    def y_spec(self) -> tuple[str, tuple[int, ...]]:
+        return "int32", (self.lookback,)
 
-    def _batch(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        starts = self._starts_at(positions)
-        return self._gather(starts), self._gather(starts + 1)  # the only copies: (batch, lookback) each
-
-    def _gather(self, starts: np.ndarray) -> np.ndarray:
-        return take_windows(self._rows, starts, np.int32, (self.lookback,))
-
-    # ------------------------------------------------------------------ batches
-
-    def dataset(self, batch_size: int, *, shuffle: bool, seed: int | None = None, drop_remainder: bool = False):
-        """Batches for `Model.fit` / `evaluate` / `predict`.
-
-        Args:
-            batch_size: Windows per batch.
-            shuffle: Visit windows in a new random order every epoch (training); False
-                keeps this set's order (validation, test, and stateful training after
-                `stream_order`).
-            seed: Makes the sequence of epoch orders reproducible; None: random.
-            drop_remainder: Drop the last, smaller batch (a static batch size, as
-                stateful models need).
-
-        Returns:
-            A `tf.data.Dataset` of `(x, y)`: x int32 `(batch, lookback)` token ids, y int32
-            `(batch, lookback)` the next token at every step (for
-            `SparseCategoricalCrossentropy` on a `(batch, lookback, vocab_size)` softmax).
-            Memory: the id array, one index per window for the shuffled order, and the
-            batches in flight.
-
-        Raises:
-            DataError: no complete batch.
-        """
-        return window_batches(
-            self._batch,
-            len(self),
-            batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            drop_remainder=drop_remainder,
-            name=self.name,
-            x_spec=("int32", (self.lookback,)),
-            y_spec=("int32", (self.lookback,)),
-            more="text",
-        )
-
-    # ------------------------------------------------------------------ arrays (evaluation)
-
-    def _gather_all(self, which: int) -> np.ndarray:
-        out = np.empty((len(self), self.lookback), np.int32)
-        for begin in range(0, len(self), _CHUNK):
-            positions = np.arange(begin, min(begin + _CHUNK, len(self)))
-            out[positions] = self._gather(self._starts_at(positions) + which)
-        return out
-
-    def inputs(self) -> np.ndarray:
-        """int32 `(n_windows, lookback)` input ids (materialised: for evaluation)."""
-        return self._gather_all(0)
-
-    def targets(self) -> np.ndarray:
-        """int32 `(n_windows, lookback)` next-token target ids (materialised: for evaluation)."""
-        return self._gather_all(1)
-
-    # ------------------------------------------------------------------ orders
+    def _gather(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        inputs = take_windows(self._rows, starts, np.int32, (self.lookback,))
+        return inputs, take_windows(self._rows, starts + 1, np.int32, (self.lookback,))
 
     def with_stride(self, stride: int) -> TokenWindows:
         """The windows of the same block with another stride.
@@ -384,40 +327,12 @@ class TokenWindows:
         block is scored exactly once: the way to measure perplexity on val/test when
         training used a small stride.
         """
-        if self._starts is not None:
+        if self._starts.explicit is not None:
             raise DataError("`with_stride` needs windows in their natural order; call it before `stream_order`.")
         if stride < 1:
             raise DataError(f"`stride` must be at least 1; received {stride}.")
         return TokenWindows(self.ids, name=self.name, lookback=self.lookback, stride=stride,
-                            first_start=self._first, stop=self.stop)
-
-    def stream_order(self, batch_size: int) -> TokenWindows:
-        """The same windows reordered for stateful TBPTT: row j of batch i continues row j of batch i-1.
-
-        The windows are cut into `batch_size` contiguous streams of `K = len(self) // batch_size`
-        windows (the last `len(self) % batch_size` windows are dropped); batch `i` holds
-        windows `j * K + i` for rows `j = 0 .. batch_size - 1`. A stateful model carries
-        row j's state from one batch to the next, so it should see what came before.
-
-        Example (windows 0..9, batch_size 3, so K = 3 and window 9 is dropped):
-
-        ```
-        batch 0: windows 0 3 6
-        batch 1: windows 1 4 7
-        batch 2: windows 2 5 8
-        ```
-
-        With `stride == lookback` each row is one contiguous stretch of text across
-        batches: row j of batch i ends exactly where row j of batch i+1 begins. Feed it
-        with `dataset(batch_size, shuffle=False, drop_remainder=True)` to a model with
-        `stateful=True` and reset the states at the start of every epoch.
-
-        Raises:
-            DataError: fewer windows than `batch_size`.
-        """
-        positions = stream_positions(len(self), batch_size, name=self.name, more="text")
-        return TokenWindows(self.ids, name=self.name, lookback=self.lookback, stride=self.stride,
-                            stop=self.stop, starts=self._starts_at(positions))
+                            first_start=self._starts.first, stop=self.stop)
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -496,48 +411,6 @@ def _read_corpus(config: DataConfig, text: str | None, base_dir: Path | None) ->
     )
 
 
-def _spans(n: int, config: DataConfig) -> dict[str, tuple[int, int] | None]:
-    """Token blocks `[begin, end)` of train, val and test (None when empty), embargo applied."""
-    split = config.split
-    if isinstance(split, FractionSplit):
-        n_test, n_val = round(n * split.test), round(n * split.val)
-    else:
-        assert isinstance(split, StepsSplit)  # the config refuses other splits with text
-        n_test, n_val = split.test, split.val
-    a, b = max(n - n_test - n_val, 0), max(n - n_test, 0)
-    embargo = split.embargo
-    spans: dict[str, tuple[int, int] | None] = {"train": (0, max(a - (embargo if a < n else 0), 0))}
-    spans["val"] = (a, max(b - (embargo if b < n else 0), a)) if b > a else None
-    spans["test"] = (b, n) if n > b else None
-    return spans
-
-
-def _wanted(config: DataConfig) -> tuple[str, ...]:
-    return ("train",) + tuple(name for name in ("val", "test") if getattr(config.split, name))
-
-
-def _too_short(spans: dict[str, tuple[int, int] | None], config: DataConfig) -> list[str]:
-    need = config.lookback + 1
-    return [name for name in _wanted(config) if spans[name] is None or spans[name][1] - spans[name][0] < need]
-
-
-def _minimum_tokens(config: DataConfig) -> int | None:
-    """Smallest token count for which every requested split holds one window (None: no length does)."""
-    high = config.lookback + 1
-    while _too_short(_spans(high, config), config):
-        high *= 2
-        if high > 2**40:
-            return None
-    low = config.lookback
-    while high - low > 1:  # block sizes grow with the length (up to rounding), so bisection applies
-        middle = (low + high) // 2
-        if _too_short(_spans(middle, config), config):
-            low = middle
-        else:
-            high = middle
-    return high
-
-
 def prepare_text(
     config: DataConfig,
     *,
@@ -596,12 +469,13 @@ def prepare_text(
     corpus, origin = _read_corpus(config, text, base_dir)
     units = _units(corpus, options.level, options.lowercase)
     n = len(units)
-    spans = _spans(n, config)
-    short = _too_short(spans, config)
+    # A text window lies inside its block: inputs and next-token targets, like a `context: split`
+    # window with horizon 1 (the config requires it), whose one target is the token after its inputs.
+    plan = chronological_plan(n, config, context="split")
+    short = missing_splits(plan, config)
     if short:
-        sizes = ", ".join(f"{name} {0 if spans[name] is None else spans[name][1] - spans[name][0]}"
-                          for name in ("train", "val", "test"))
-        minimum = _minimum_tokens(config)
+        sizes = ", ".join(f"{name} {plan.rows(name)}" for name in ("train", "val", "test"))
+        minimum = minimum_length(config, n, context="split")
         advice = (
             f"Give at least {minimum} tokens, or lower `lookback` or the validation/test sizes."
             if minimum is not None
@@ -613,24 +487,23 @@ def prepare_text(
             f"next-token target), but {origin} has {n} {options.level} tokens and `split` gives {sizes} "
             f"(too short: {', '.join(short)}). {advice}"
         )
-    train_begin, train_end = spans["train"]
+    train_begin, train_end = plan.train.target_rows
     if vocabulary is None:
         vocabulary = Vocabulary._from_counts(_counts(units[train_begin:train_end]), options)
     ids = vocabulary._encode_units(units)
 
-    def windows(name: str) -> TokenWindows | None:
-        span = spans[name]
-        if span is None or span[1] - span[0] < config.lookback + 1:
+    def windows(split: SplitWindows | None) -> TokenWindows | None:
+        if split is None:
             return None
-        return TokenWindows(ids, name=name, lookback=config.lookback, stride=config.stride,
-                            first_start=span[0], stop=span[1])
+        return TokenWindows(ids, name=split.name, lookback=config.lookback, stride=config.stride,
+                            first_start=split.first_start, count=split.count, stop=split.target_rows[1])
 
     return PreparedText(
-        train=windows("train"),  # type: ignore[arg-type]  # the length check guarantees it
-        val=windows("val"),
-        test=windows("test"),
+        train=windows(plan.train),  # type: ignore[arg-type]  # a training split always exists
+        val=windows(plan.val),
+        test=windows(plan.test),
         vocabulary=vocabulary,
         spec=TextSpec(lookback=config.lookback, vocab_size=vocabulary.size, level=options.level),
         ids=ids,
-        spans={name: span for name, span in spans.items() if span is not None},
+        spans={split.name: split.target_rows for split in (plan.train, plan.val, plan.test) if split is not None},
     )

@@ -1,23 +1,27 @@
-"""Zero-copy windows over one contiguous series, batched into a `tf.data.Dataset`.
+"""Zero-copy windows over one contiguous array, batched into a `tf.data.Dataset`.
 
-A `WindowSet` never stores windows. It keeps the scaled series (one C-contiguous
-float32 array `(n_time, n_columns)`) and the arithmetic progression (or, for a
-random split, the array) of window start rows. Views on the series (`window_rows`)
-turn a start row into its input and target window; a batch is gathered only when
-asked for.
-Memory is O(series length) plus O(batch): the shuffled order of an epoch is a
-keyed pseudo-random bijection computed batch by batch, never an index array.
+A window set never stores windows. It keeps one C-contiguous array (a scaled series
+`(n_time, n_columns)`, or a text's token ids) and the arithmetic progression (or, for
+a random split or a stateful order, the array) of window starts, `WindowStarts`.
+Views on the array (`window_rows`) turn a start into its input and target window; a
+batch is gathered only when asked for. Memory is O(array length) plus O(batch): the
+shuffled order of an epoch is a keyed pseudo-random bijection computed batch by batch,
+never an index array.
 
-Only `WindowSet.dataset` touches TensorFlow, to hand batches to `Model.fit`.
+`Windows` is the base of every window set (`WindowSet` here, `TokenWindows` for text,
+`LabelWindows` for classes): a subclass says how to gather the windows at some starts,
+and inherits its length, batches, stateful order and materialised arrays. Only
+`Windows.dataset` touches TensorFlow, to hand batches to `Model.fit`.
 """
 
 from __future__ import annotations
 
+import abc
 import copy
+import dataclasses
 import math
-import sys
-import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,14 +33,17 @@ from seqkit.errors import DataError
 _CHUNK = 4096
 # One call from tf.data into NumPy fills up to `_CALL_BYTES` of batches (at most
 # `_MAX_BATCHES_PER_CALL`), `_GATHER_WINDOWS` windows per NumPy gather; `_GATHER_CALLS` calls run
-# at once, and `_CHUNKS_IN_FLIGHT` filled chunks wait ahead of the model.
-_CALL_BYTES = 8 * 2**20
+# at once, and `_CHUNKS_IN_FLIGHT` filled chunks wait ahead of the model. Each chunk is a fresh
+# array that lives until its last batch is consumed, so these bound the memory in flight
+# (4 MiB chunks hold half of what 8 MiB ones did, at the same throughput on 2 cores).
+_CALL_BYTES = 4 * 2**20
 _MAX_BATCHES_PER_CALL = 32
 _GATHER_WINDOWS = 1024
 _GATHER_CALLS = 2
 _CHUNKS_IN_FLIGHT = 1
-# Aligned output buffers kept per dataset: enough for every chunk tf.data can hold at once.
-_BUFFERS = _GATHER_CALLS + _CHUNKS_IN_FLIGHT + 2
+# TensorFlow wraps an array returned by `tf.numpy_function` without copying it when its data
+# is aligned to this many bytes (and copies it otherwise).
+_ALIGN = 64
 
 
 def _batches_per_call(batch_size: int, window_bytes: int) -> int:
@@ -96,56 +103,18 @@ def take_windows(rows: np.ndarray, starts: np.ndarray, dtype: np.dtype, window_s
     return rows[starts].view(dtype).reshape(len(starts), *window_shape)
 
 
-class _AlignedBuffers:
-    """Reusable 64-byte-aligned arrays that chunks of batches are handed to TensorFlow in.
+def _aligned_empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A fresh, uninitialised array whose data starts on an `_ALIGN`-byte boundary.
 
-    TensorFlow adopts an array returned by `tf.numpy_function` without copying it only
-    when its data is 64-byte aligned; otherwise it copies the chunk, and again every
-    batch sliced from it. NumPy's gathers land wherever `malloc` puts them (16-byte
-    aligned), and on 2 CPU cores those copies cost more than the gather: a constant
-    misaligned chunk of 8 batches caps a pipeline near 2M windows/s, an aligned one
-    near 6M. So gathers are copied into these buffers (`_GATHER_WINDOWS` windows at a
-    time, which bounds the temporary gather), and the buffers are reused instead of
-    allocating fresh memory, whose page faults cost more than the copy.
-
-    A buffer is reused only once TensorFlow no longer holds it: an adopted array stays
-    referenced by its tensor, so the buffer's reference count says whether it is free.
-    When all `limit` buffers are held, or for a chunk of another size (the last
-    batches of an epoch), a fresh aligned array is allocated.
+    The alignment only saves TensorFlow a copy of each chunk of batches (NumPy's own
+    allocations are 16-byte aligned). Correctness does not depend on it: every chunk
+    gets its own new array, which nothing writes after it is returned, so whether
+    TensorFlow wraps or copies it, and for however long, its batches stay as gathered.
     """
-
-    _ALIGN = 64
-
-    def __init__(self, nbytes: int, limit: int) -> None:
-        self._nbytes, self._limit = nbytes, limit
-        self._buffers: list[np.ndarray] = []
-        self._lock = threading.Lock()
-        # References a free buffer has, counted exactly as `empty` counts them.
-        probe = [np.empty(0, np.uint8)]
-        for raw in probe:
-            self._idle_refs = self._refs(raw)
-
-    @staticmethod
-    def _refs(raw: np.ndarray) -> int:
-        return sys.getrefcount(raw)
-
-    def _raw(self, nbytes: int) -> np.ndarray:
-        if nbytes == self._nbytes:
-            for raw in self._buffers:
-                if self._refs(raw) <= self._idle_refs:
-                    return raw
-            if len(self._buffers) < self._limit:
-                self._buffers.append(np.empty(nbytes + self._ALIGN, np.uint8))
-                return self._buffers[-1]
-        return np.empty(nbytes + self._ALIGN, np.uint8)
-
-    def empty(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        """An uninitialised aligned array; it keeps its buffer busy for as long as it (or a view) lives."""
-        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
-        with self._lock:  # two calls run at once: only one may claim a free buffer
-            raw = self._raw(nbytes)
-            skip = -raw.ctypes.data % self._ALIGN
-            return raw[skip : skip + nbytes].view(dtype).reshape(shape)
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    raw = np.empty(nbytes + _ALIGN, np.uint8)
+    skip = -raw.ctypes.data % _ALIGN
+    return raw[skip : skip + nbytes].view(dtype).reshape(shape)
 
 
 class _EpochOrder:
@@ -202,43 +171,66 @@ class _EpochOrder:
         return x.astype(np.int64)
 
 
-def plan_starts(
-    starts: np.ndarray | None,
-    first_start: int,
-    count: int | None,
-    stride: int,
-    last_start: int,
-    *,
-    name: str,
-    unit: str,
-) -> tuple[np.ndarray | None, int, int]:
-    """Where a split's windows start: explicit `starts`, or every `stride` from `first_start`.
+@dataclasses.dataclass(frozen=True, eq=False)
+class WindowStarts:
+    """Where the windows of a set start: `first + k * stride` for `k < count`, or `explicit[k]`.
 
-    Args:
-        starts: Explicit window starts (a random split), or None.
-        first_start: First start of a regular split.
-        count: Windows wanted from `first_start` (None: all that fit).
-        stride: Steps between regular starts.
-        last_start: The last position a window can start at.
-        name: The split's name, for errors.
-        unit: What positions count ("rows", "positions"), for errors.
-
-    Returns:
-        `(starts or None, first_start, count)`.
-
-    Raises:
-        DataError: starts outside `[0, last_start]`, or more windows than fit.
+    Attributes:
+        first, count, stride: The arithmetic progression (`first` is 0 when `explicit` is given).
+        explicit: int64 `(count,)` start of each window instead (a random split, a stateful order).
     """
-    if starts is not None:
-        starts = np.asarray(starts, dtype=np.int64).reshape(-1)
-        if len(starts) and (starts.min() < 0 or starts.max() > last_start):
-            raise DataError(f"Window starts of split {name!r} fall outside {unit} 0 to {last_start}.")
-        return starts, 0, len(starts)
-    fits = 0 if last_start < first_start else (last_start - first_start) // stride + 1
-    count = fits if count is None else count
-    if count > fits:
-        raise DataError(f"Split {name!r} asks for {count} windows but only {fits} fit.")
-    return None, first_start, count
+
+    first: int
+    count: int
+    stride: int
+    explicit: np.ndarray | None = None
+
+    @classmethod
+    def plan(
+        cls,
+        *,
+        first_start: int,
+        count: int | None,
+        stride: int,
+        starts: np.ndarray | None,
+        last_start: int,
+        name: str,
+        unit: str,
+    ) -> WindowStarts:
+        """Explicit `starts`, or every `stride` from `first_start`, checked against `last_start`.
+
+        Args:
+            first_start: First start of a regular progression.
+            count: Windows wanted from `first_start` (None: all that fit).
+            stride: Steps between regular starts.
+            starts: Explicit window starts instead, or None.
+            last_start: The last position a window can start at.
+            name: The split's name, for errors.
+            unit: What positions count ("rows", "positions"), for errors.
+
+        Raises:
+            DataError: starts outside `[0, last_start]`, or more windows than fit.
+        """
+        if starts is not None:
+            starts = np.asarray(starts, dtype=np.int64).reshape(-1)
+            if len(starts) and (starts.min() < 0 or starts.max() > last_start):
+                raise DataError(f"Window starts of split {name!r} fall outside {unit} 0 to {last_start}.")
+            return cls(0, len(starts), stride, starts)
+        fits = 0 if last_start < first_start else (last_start - first_start) // stride + 1
+        count = fits if count is None else count
+        if count > fits:
+            raise DataError(f"Split {name!r} asks for {count} windows but only {fits} fit.")
+        return cls(first_start, count, stride)
+
+    def at(self, positions: np.ndarray) -> np.ndarray:
+        """int64 starts of the windows at `positions` (indices `0 .. count - 1`)."""
+        if self.explicit is not None:
+            return self.explicit[positions]
+        return self.first + np.asarray(positions, dtype=np.int64) * self.stride
+
+    def reordered(self, positions: np.ndarray) -> WindowStarts:
+        """The windows at `positions`, in that order."""
+        return WindowStarts(0, len(positions), self.stride, self.at(positions))
 
 
 def stream_positions(count: int, batch_size: int, *, name: str, more: str = "data") -> np.ndarray:
@@ -277,7 +269,7 @@ def window_batches(
     y_spec: tuple[str, tuple[int, ...]],
     more: str = "data",
 ):
-    """A `tf.data.Dataset` of batches gathered by NumPy, shared by series and token windows.
+    """A `tf.data.Dataset` of batches gathered by NumPy: the engine behind every `Windows.dataset`.
 
     Args:
         gather: Makes the `(x, y)` arrays of the windows at the given positions
@@ -309,19 +301,15 @@ def window_batches(
     order = _EpochOrder(count) if shuffle else None
     (x_dtype, x_shape), (y_dtype, y_shape) = x_spec, y_spec
     window_bytes = math.prod(x_shape) * np.dtype(x_dtype).itemsize + math.prod(y_shape) * np.dtype(y_dtype).itemsize
-    per_call = _batches_per_call(batch_size, window_bytes)
-    calls = _batch_calls(count, batch_size, drop_remainder, per_call)
-    x_out, y_out = (
-        _AlignedBuffers(per_call * batch_size * math.prod(shape) * np.dtype(dtype).itemsize, _BUFFERS)
-        for dtype, shape in (x_spec, y_spec)
-    )
+    calls = _batch_calls(count, batch_size, drop_remainder, _batches_per_call(batch_size, window_bytes))
 
     def make_batches(key: np.int64, begin: np.int64, end: np.int64, k: np.int64) -> tuple[np.ndarray, np.ndarray]:
         begin, end, k = int(begin), int(end), int(k)
         positions = order.positions(int(key), begin, end) if order else np.arange(begin, end)
-        x = x_out.empty((end - begin, *x_shape), x_dtype)
-        y = y_out.empty((end - begin, *y_shape), y_dtype)
-        for at in range(0, end - begin, _GATHER_WINDOWS):
+        # A fresh pair of arrays per chunk, never reused: TensorFlow may keep them as its tensors.
+        x = _aligned_empty((end - begin, *x_shape), x_dtype)
+        y = _aligned_empty((end - begin, *y_shape), y_dtype)
+        for at in range(0, end - begin, _GATHER_WINDOWS):  # bounds each gather's temporary copy
             x[at : at + _GATHER_WINDOWS], y[at : at + _GATHER_WINDOWS] = gather(positions[at : at + _GATHER_WINDOWS])
         return x.reshape(k, -1, *x_shape), y.reshape(k, -1, *y_shape)
 
@@ -355,7 +343,151 @@ def window_batches(
     return batches.apply(tf.data.experimental.assert_cardinality(n_batches)).with_options(options)
 
 
-class WindowSet:
+_W = TypeVar("_W", bound="Windows")
+
+
+class Windows(abc.ABC):
+    """The code every window set shares: count, starts, batches, stateful order, arrays.
+
+    A subclass sets `name`, `lookback`, `_starts` (a `WindowStarts`), `_target_offset`
+    (from a window's start to its first target) and `_more` (what to ask for when data is
+    short), and implements `x_spec`, `y_spec` and `_gather`.
+    """
+
+    name: str
+    lookback: int
+    _starts: WindowStarts
+    _target_offset: int
+    _more: str = "data"
+
+    @property
+    @abc.abstractmethod
+    def x_spec(self) -> tuple[str, tuple[int, ...]]:
+        """`(dtype, shape of one window's inputs)`."""
+
+    @property
+    @abc.abstractmethod
+    def y_spec(self) -> tuple[str, tuple[int, ...]]:
+        """`(dtype, shape of one window's targets)`."""
+
+    @abc.abstractmethod
+    def _gather(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Copy the model-space `(x, y)` of the windows starting at `starts` (the one copy a batch costs)."""
+
+    def __len__(self) -> int:
+        """Number of windows."""
+        return self._starts.count
+
+    @property
+    def stride(self) -> int:
+        """Steps between consecutive window starts."""
+        return self._starts.stride
+
+    @property
+    def starts(self) -> np.ndarray:
+        """int64 `(n_windows,)`: each window's first input position."""
+        return self._starts.at(np.arange(len(self)))
+
+    @property
+    def target_starts(self) -> np.ndarray:
+        """int64 `(n_windows,)`: each window's first target position."""
+        return self.starts + self._target_offset
+
+    def _batch(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._gather(self._starts.at(positions))
+
+    def _with_starts(self: _W, starts: WindowStarts) -> _W:
+        view = copy.copy(self)
+        view._starts = starts
+        return view
+
+    # ------------------------------------------------------------------ batches
+
+    def dataset(self, batch_size: int, *, shuffle: bool, seed: int | None = None, drop_remainder: bool = False):
+        """Batches for `Model.fit` / `evaluate` / `predict`.
+
+        Args:
+            batch_size: Windows per batch.
+            shuffle: Visit windows in a new random order every epoch (training);
+                False keeps this set's order (validation, test, and stateful
+                training after `stream_order`).
+            seed: Makes the sequence of epoch orders reproducible; None: random.
+            drop_remainder: Drop the last, smaller batch (gives a static batch size,
+                as stateful models need).
+
+        Returns:
+            A `tf.data.Dataset` of `(x, y)` batches, `(batch, *x_spec shape)` and
+            `(batch, *y_spec shape)` (the class docstring gives them). Batches are
+            gathered by NumPy from views on the array (the fastest gather on CPU),
+            so the dataset cannot be serialised into a graph or sent to another host.
+            Memory: the array, and the batches in flight.
+
+        Raises:
+            DataError: no complete batch (no windows, or fewer than `batch_size` with
+                `drop_remainder`).
+        """
+        return window_batches(
+            self._batch,
+            len(self),
+            batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            drop_remainder=drop_remainder,
+            name=self.name,
+            x_spec=self.x_spec,
+            y_spec=self.y_spec,
+            more=self._more,
+        )
+
+    def stream_order(self: _W, batch_size: int) -> _W:
+        """The same windows reordered for stateful training (truncated backpropagation through time).
+
+        The windows are cut into `batch_size` contiguous streams of
+        `K = len(self) // batch_size` windows (the last `len(self) % batch_size` are
+        dropped), and batch `i` holds window `j * K + i` of stream `j` in row `j`.
+        Row `j` of one batch therefore continues row `j` of the batch before, so a
+        stateful layer's carried state belongs to the same stretch of the array.
+        With `stride == lookback` each row is one unbroken stretch.
+
+        Example (windows 0..9, batch_size 3, so K = 3 and window 9 is dropped):
+
+        ```
+        batch 0: windows 0 3 6
+        batch 1: windows 1 4 7
+        batch 2: windows 2 5 8
+        ```
+
+        Returns:
+            A window set of the same class over `K * batch_size` windows; feed it with
+            `dataset(batch_size, shuffle=False, drop_remainder=True)` to a model with
+            `stateful=True`, and reset the states at the start of every epoch.
+
+        Raises:
+            DataError: fewer windows than `batch_size`.
+        """
+        positions = stream_positions(len(self), batch_size, name=self.name, more=self._more)
+        return self._with_starts(self._starts.reordered(positions))
+
+    # ------------------------------------------------------------------ arrays (evaluation)
+
+    def _gather_all(self) -> tuple[np.ndarray, np.ndarray]:
+        (x_dtype, x_shape), (y_dtype, y_shape) = self.x_spec, self.y_spec
+        x, y = np.empty((len(self), *x_shape), x_dtype), np.empty((len(self), *y_shape), y_dtype)
+        for begin in range(0, len(self), _CHUNK):
+            positions = np.arange(begin, min(begin + _CHUNK, len(self)))
+            x[positions], y[positions] = self._batch(positions)
+        return x, y
+
+    def inputs(self) -> np.ndarray:
+        """`(n_windows, *x_spec shape)` model inputs (materialised: for evaluation)."""
+        return self._gather_all()[0]
+
+    def targets(self) -> np.ndarray:
+        """`(n_windows, *y_spec shape)` model targets (materialised: for evaluation)."""
+        return self._gather_all()[1]
+
+
+class WindowSet(Windows):
     """The windows of one split, as views on the scaled series.
 
     Window `k` has input rows `[s_k, s_k + lookback)` and target rows
@@ -374,6 +506,9 @@ class WindowSet:
     so `inputs()[:, :, 0] == [[0, 1, 2], [2, 3, 4], [4, 5, 6]]`,
     `targets()[:, :, 0] == [[4, 5], [6, 7], [8, 9]]` and `target_starts == [4, 6, 8]`.
     A fourth window would need row 10, which does not exist.
+
+    Batches (`dataset`): x float32 `(batch, lookback, n_features)`, y float32
+    `(batch, horizon, n_targets)`, in model space.
 
     Attributes:
         name: `train`, `val` or `test`.
@@ -423,25 +558,22 @@ class WindowSet:
             series = np.ascontiguousarray(series, dtype=np.float32)
         self.series = series
         self.name = name
-        self.lookback, self.horizon, self.gap, self.stride = lookback, horizon, gap, stride
+        self.lookback, self.horizon, self.gap = lookback, horizon, gap
         n_time, n_columns = series.shape
         self.n_features = n_columns if n_features is None else n_features
         self.target_index = list(range(n_columns)) if target_index is None else list(target_index)
         self.window_norm, self.window_norm_mode = window_norm, window_norm_mode
         self._targets_are_all_columns = self.target_index == list(range(n_columns))
         self._transform, self._original_targets, self.time_index = transform, original_targets, time_index
-        span = lookback + gap + horizon
-        last_start = n_time - span
-        self._starts, self._first, self._count = plan_starts(
-            starts, first_start, count, stride, last_start, name=name, unit="rows"
+        self._target_offset = lookback + gap
+        last_start = n_time - lookback - gap - horizon
+        self._starts = WindowStarts.plan(
+            first_start=first_start, count=count, stride=stride, starts=starts, last_start=last_start, name=name,
+            unit="rows",
         )
         # Item s of `_input_rows` is the input window starting at row s; of `_target_rows`, its targets.
         self._input_rows = window_rows(series, 0, n_time - lookback + 1, lookback)
-        self._target_rows = window_rows(series, lookback + gap, last_start + 1, horizon)
-
-    def __len__(self) -> int:
-        """Number of windows."""
-        return self._count
+        self._target_rows = window_rows(series, self._target_offset, last_start + 1, horizon)
 
     def __repr__(self) -> str:
         return (
@@ -449,22 +581,13 @@ class WindowSet:
             f"gap={self.gap}, stride={self.stride})"
         )
 
-    # ------------------------------------------------------------------ indices
-
-    def _starts_at(self, positions: np.ndarray) -> np.ndarray:
-        if self._starts is not None:
-            return self._starts[positions]
-        return self._first + np.asarray(positions, dtype=np.int64) * self.stride
+    @property
+    def x_spec(self) -> tuple[str, tuple[int, ...]]:
+        return "float32", (self.lookback, self.n_features)
 
     @property
-    def input_starts(self) -> np.ndarray:
-        """int64 `(n_windows,)`: each window's first input row."""
-        return self._starts_at(np.arange(len(self)))
-
-    @property
-    def target_starts(self) -> np.ndarray:
-        """int64 `(n_windows,)`: each window's first target row in the full series."""
-        return self.input_starts + self.lookback + self.gap
+    def y_spec(self) -> tuple[str, tuple[int, ...]]:
+        return "float32", (self.horizon, len(self.target_index))
 
     @property
     def target_times(self) -> np.ndarray | None:
@@ -474,110 +597,38 @@ class WindowSet:
         rows = self.target_starts[:, None] + np.arange(self.horizon)
         return self.time_index.to_numpy()[rows]
 
-    # ------------------------------------------------------------------ batches
+    # ------------------------------------------------------------------ gathering
 
-    def _gather(self, rows: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-        return take_windows(rows, starts, np.float32, (length, self.series.shape[1]))
+    def _block(self, starts: np.ndarray) -> np.ndarray:
+        """float32 `(len(starts), lookback, n_columns)`: the input rows of every column (a copy)."""
+        return take_windows(self._input_rows, starts, np.float32, (self.lookback, self.series.shape[1]))
 
-    def _batch(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Gather windows at `positions` (indices into this set) in model space."""
-        starts = self._starts_at(positions)
-        block = self._gather(self._input_rows, starts, self.lookback)  # the one copy: (batch, lookback, n_columns)
-        targets = self._gather(self._target_rows, starts, self.horizon)
-        if not self._targets_are_all_columns:
-            targets = targets[:, :, self.target_index]
+    def _gather_inputs(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Model-space inputs at `starts`, and the window reference they were normalised by (or None)."""
+        block = self._block(starts)
         ref = window_reference(block, self.window_norm, self.window_norm_mode)
         if ref is not None:
-            targets = apply_window_norm(targets, ref[:, :, self.target_index], self.window_norm_mode)
             block = apply_window_norm(block, ref, self.window_norm_mode)
         inputs = block if self.n_features == block.shape[2] else np.ascontiguousarray(block[:, :, : self.n_features])
+        return inputs, ref
+
+    def _gather(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        inputs, ref = self._gather_inputs(starts)
+        targets = take_windows(self._target_rows, starts, np.float32, (self.horizon, self.series.shape[1]))
+        if not self._targets_are_all_columns:
+            targets = targets[:, :, self.target_index]
+        if ref is not None:
+            targets = apply_window_norm(targets, ref[:, :, self.target_index], self.window_norm_mode)
         return inputs, targets
 
-    def dataset(
-        self, batch_size: int, *, shuffle: bool, seed: int | None = None, drop_remainder: bool = False
-    ):
-        """Batches for `Model.fit` / `evaluate` / `predict`.
+    # ------------------------------------------------------------------ original units
 
-        Args:
-            batch_size: Windows per batch.
-            shuffle: Visit windows in a new random order every epoch (training);
-                False keeps chronological order (validation, test).
-            seed: Makes the sequence of epoch orders reproducible; None: random.
-            drop_remainder: Drop the last, smaller batch (gives a static batch size,
-                as stateful models need).
-
-        Returns:
-            A `tf.data.Dataset` of `(x, y)`: x float32 `(batch, lookback, n_features)`,
-            y float32 `(batch, horizon, n_targets)`, in model space. Batches are
-            gathered by NumPy from views on the series (the fastest gather on CPU),
-            so the dataset cannot be serialised into a graph or sent to another host.
-
-        Raises:
-            DataError: no complete batch (no windows, or fewer than `batch_size` with
-                `drop_remainder`).
-        """
-        return window_batches(
-            self._batch,
-            len(self),
-            batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            drop_remainder=drop_remainder,
-            name=self.name,
-            x_spec=("float32", (self.lookback, self.n_features)),
-            y_spec=("float32", (self.horizon, len(self.target_index))),
-        )
-
-    def stream_order(self, batch_size: int) -> WindowSet:
-        """The same windows reordered for stateful training (truncated backpropagation through time).
-
-        The windows are cut into `batch_size` contiguous streams of
-        `K = len(self) // batch_size` windows (the remainder is dropped), and
-        batch `i` holds window `j * K + i` of stream `j` in row `j`. Row `j`
-        of one batch therefore continues row `j` of the batch before, so a
-        stateful layer's carried state belongs to the same stretch of series.
-        With `stride == lookback` each row is one unbroken stretch.
-
-        Example: 10 windows, batch size 2 -> K = 5, batches (0, 5), (1, 6),
-        (2, 7), (3, 8), (4, 9).
-
-        Returns:
-            A `WindowSet` over `K * batch_size` windows; use it with
-            `dataset(batch_size, shuffle=False, drop_remainder=True)`.
-
-        Raises:
-            DataError: fewer windows than `batch_size`.
-        """
-        positions = stream_positions(len(self), batch_size, name=self.name)
-        view = copy.copy(self)
-        view._starts = self._starts_at(positions)
-        view._first, view._count = 0, len(positions)
-        return view
-
-    # ------------------------------------------------------------------ arrays (evaluation)
-
-    def _gather_all(self) -> tuple[np.ndarray, np.ndarray]:
-        inputs = np.empty((len(self), self.lookback, self.n_features), np.float32)
-        targets = np.empty((len(self), self.horizon, len(self.target_index)), np.float32)
-        for begin in range(0, len(self), _CHUNK):
-            positions = np.arange(begin, min(begin + _CHUNK, len(self)))
-            inputs[positions], targets[positions] = self._batch(positions)
-        return inputs, targets
-
-    def inputs(self) -> np.ndarray:
-        """float32 `(n_windows, lookback, n_features)` model-space inputs (materialised: for evaluation)."""
-        return self._gather_all()[0]
-
-    def targets(self) -> np.ndarray:
-        """float32 `(n_windows, horizon, n_targets)` model-space targets (materialised: for evaluation)."""
-        return self._gather_all()[1]
-
-    def _target_reference(self, positions: np.ndarray) -> np.ndarray | None:
+    def _target_reference(self) -> np.ndarray | None:
         if self.window_norm == "none":
             return None
         refs = []
-        for begin in range(0, len(positions), _CHUNK):
-            block = self._gather(self._input_rows, self._starts_at(positions[begin : begin + _CHUNK]), self.lookback)
+        for begin in range(0, len(self), _CHUNK):
+            block = self._block(self._starts.at(np.arange(begin, min(begin + _CHUNK, len(self)))))
             refs.append(window_reference(block, self.window_norm, self.window_norm_mode)[:, 0, self.target_index])
         return np.concatenate(refs) if refs else np.empty((0, len(self.target_index)), np.float32)
 
@@ -600,9 +651,8 @@ class WindowSet:
                 f"`y_model` must have shape ({len(self)}, {self.horizon}, {len(self.target_index)}), one forecast "
                 f"per window of split {self.name!r}; received {y_model.shape}."
             )
-        positions = np.arange(len(self))
         stages = self._transform.stages_of_targets(self._original_targets())
-        context = self._transform.context_at(stages, self.target_starts, self._target_reference(positions))
+        context = self._transform.context_at(stages, self.target_starts, self._target_reference())
         return self._transform.to_original(y_model, context)
 
     def targets_original(self) -> np.ndarray:
