@@ -47,8 +47,6 @@ UNK_TOKEN = "<unk>"
 WORD_PATTERN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
 
 _JSON_VERSION = 1
-# `token_metrics` scores `16 * _CHUNK` targets per step.
-_CHUNK = 4096
 
 
 # ----------------------------------------------------------------------------- tokens

@@ -268,6 +268,7 @@ def window_batches(
     x_spec: tuple[str, tuple[int, ...]],
     y_spec: tuple[str, tuple[int, ...]],
     more: str = "data",
+    epochs: range | None = None,
 ):
     """A `tf.data.Dataset` of batches gathered by NumPy: the engine behind every `Windows.dataset`.
 
@@ -283,6 +284,10 @@ def window_batches(
         name: The split's name, for errors.
         x_spec, y_spec: `(dtype, shape of one window)` of the inputs and targets.
         more: What to ask for when there is too little ("data", "text").
+        epochs: Epoch numbers to hold back to back in one pass (for `Model.fit` with
+            `steps_per_epoch`); epoch `e`'s order is keyed by `(seed, e)` alone, so a
+            resumed run's epoch 4 is shuffled as the uninterrupted run's was. None:
+            one epoch per pass, a new order each pass.
 
     Raises:
         DataError: no complete batch.
@@ -324,7 +329,11 @@ def window_batches(
         return x, y
 
     table = tf.data.Dataset.from_tensor_slices(calls)
-    if shuffle:
+    if epochs is not None:
+        keys = epoch_keys(seed, epochs) if shuffle else np.zeros(len(epochs), np.int64)
+        index = tf.data.Dataset.from_tensor_slices(keys).flat_map(lambda key: table.map(lambda call: (key, call)))
+        n_batches *= len(epochs)
+    elif shuffle:
         # One random key per iteration (= epoch) selects that epoch's permutation.
         keys = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
         index = keys.flat_map(lambda key: table.map(lambda call: (key, call)))
@@ -341,6 +350,13 @@ def window_batches(
     options = tf.data.Options()
     options.autotune.enabled = False
     return batches.apply(tf.data.experimental.assert_cardinality(n_batches)).with_options(options)
+
+
+def epoch_keys(seed: int | None, epochs: range) -> np.ndarray:
+    """int64 keys of the shuffled orders of `epochs`: each a function of `(seed, epoch)` only (None: random)."""
+    if seed is None:
+        return np.random.default_rng().integers(0, 2**62, len(epochs), dtype=np.int64)
+    return np.array([np.random.SeedSequence([seed, e]).generate_state(1, np.uint64)[0] >> 2 for e in epochs], np.int64)
 
 
 _W = TypeVar("_W", bound="Windows")
@@ -403,7 +419,15 @@ class Windows(abc.ABC):
 
     # ------------------------------------------------------------------ batches
 
-    def dataset(self, batch_size: int, *, shuffle: bool, seed: int | None = None, drop_remainder: bool = False):
+    def dataset(
+        self,
+        batch_size: int,
+        *,
+        shuffle: bool,
+        seed: int | None = None,
+        drop_remainder: bool = False,
+        epochs: range | None = None,
+    ):
         """Batches for `Model.fit` / `evaluate` / `predict`.
 
         Args:
@@ -414,6 +438,9 @@ class Windows(abc.ABC):
             seed: Makes the sequence of epoch orders reproducible; None: random.
             drop_remainder: Drop the last, smaller batch (gives a static batch size,
                 as stateful models need).
+            epochs: Epoch numbers to hold back to back, each shuffled by `(seed, epoch)`
+                alone (see `window_batches`); feed it to `Model.fit` with
+                `steps_per_epoch=len(dataset) // len(epochs)`. None: one epoch per pass.
 
         Returns:
             A `tf.data.Dataset` of `(x, y)` batches, `(batch, *x_spec shape)` and
@@ -437,6 +464,7 @@ class Windows(abc.ABC):
             x_spec=self.x_spec,
             y_spec=self.y_spec,
             more=self._more,
+            epochs=epochs,
         )
 
     def stream_order(self: _W, batch_size: int) -> _W:

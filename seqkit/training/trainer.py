@@ -237,8 +237,11 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         train_windows = train_windows.stream_order(batch_size)
         if has_val:
             val_windows = val_windows.stream_order(batch_size)
+    # Every remaining epoch in one dataset, each shuffled by (seed, epoch): a resumed run sees the
+    # same orders as an uninterrupted one from its next epoch on.
+    epochs = range(initial_epoch, config.train.epochs)
     train_data = train_windows.dataset(
-        batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful
+        batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful, epochs=epochs
     )
     val_data = val_windows.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful) if has_val else None
     if initial_epoch < config.train.epochs:
@@ -248,6 +251,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
                 validation_data=val_data,
                 epochs=config.train.epochs,
                 initial_epoch=initial_epoch,
+                steps_per_epoch=int(train_data.cardinality()) // max(len(epochs), 1),
                 callbacks=callbacks,
                 shuffle=False,  # the dataset shuffles itself, seeded per epoch
                 verbose=_keras_verbose(verbose),
