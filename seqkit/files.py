@@ -333,7 +333,7 @@ def environment_manifest(
         "seed": seed,
         "data_sha256": data_sha256,
         "command": command,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
 
 
