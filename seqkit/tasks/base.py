@@ -152,6 +152,23 @@ class Task(abc.ABC):
         spec = spec or self.spec_from_config()
         return build_model(self.config.model, spec, optimizer=self.config.train.optimizer, name=self.config.run_name)
 
+    def check_model(self, model) -> None:
+        """Check that a saved model reads the windows the config describes.
+
+        A config edited after training (a run saved before seqkit hashed its
+        files) would otherwise fail deep inside a Keras call.
+
+        Raises:
+            RunError: The model's window length differs from `data.lookback`.
+        """
+        data = self.config.data
+        steps = time_steps(model.input_shape)
+        if data is not None and steps is not None and steps != data.lookback:
+            raise RunError(
+                f"config.yaml no longer fits model.keras: `data.lookback` is {data.lookback}, but the model "
+                f"reads windows of {steps} steps. The config was edited after training; restore it or train again."
+            )
+
     @property
     def fixed_batch(self) -> int | None:
         """A stateful model's fixed batch size (None for other models)."""
@@ -252,3 +269,10 @@ def split_counts(prepared) -> str:
         f"{len(prepared.val) if prepared.val is not None else 0} validation, "
         f"{len(prepared.test) if prepared.test is not None else 0} test"
     )
+
+
+def time_steps(shape) -> int | None:
+    """The time dimension of a model input or output shape `(batch, time, ...)` (None: variable length)."""
+    if isinstance(shape, list):  # several inputs: the first is the sequence
+        shape = shape[0]
+    return shape[1] if shape is not None and len(shape) >= 2 else None
