@@ -91,18 +91,16 @@ class Task(abc.ABC):
         """New data as given by a user: a CSV/Parquet path is read, anything else is passed on.
 
         Raises:
-            DataError: The file does not exist or cannot be read.
+            DataError: The file does not exist, is empty, or cannot be read.
         """
         if not isinstance(source, (str, Path)):
             return source
-        import pandas as pd
+        from seqkit.data.sources import read_file
 
         file = Path(source)
         if not file.exists():
             raise DataError(f"input file '{file}' does not exist")
-        if file.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(file)
-        return pd.read_csv(file)
+        return read_file(file)
 
     @abc.abstractmethod
     def spec(self, prepared) -> SequenceSpec:
