@@ -45,8 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    validate = commands.add_parser("validate", help="check a config file and list every problem in it")
+    validate = commands.add_parser(
+        "validate",
+        help="check a config file and its data; list every problem",
+        description="Check a config as `seqkit train` would before fitting: every field, then its data "
+        "(the file or dataset opens, and every requested split has a window). Prints `ok` or the problems.",
+    )
     _config_args(validate)
+    validate.add_argument("--no-data", action="store_true", help="check the config alone, without opening its data")
     validate.set_defaults(handler=_validate)
 
     summary = commands.add_parser("summary", help="build a config's model and print its layers and size")
@@ -92,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    seqkit.load_config(args.config, args.overrides)
+    seqkit.validate(args.config, overrides=args.overrides, data=not args.no_data)
     print("ok")
     return EXIT_OK
 

@@ -102,6 +102,26 @@ class Task(abc.ABC):
             raise DataError(f"input file '{file}' does not exist")
         return read_file(file)
 
+    def check_data(self) -> SequenceSpec:
+        """Open the config's data and check it as training would, without building or fitting a model.
+
+        The data is read, checked and split, and the preprocessing fitted,
+        exactly as `prepare` does for training, so every data problem training
+        would meet (a missing file or dataset, bad cells, a `lookback` or
+        `horizon` that leaves a requested split without a window) is raised here.
+        Neither Keras nor TensorFlow is imported.
+
+        Returns:
+            The shapes the model would be built with.
+
+        Raises:
+            ConfigError: The config has no data section.
+            DataError: The data cannot be read, or does not fit the windows and splits asked for.
+        """
+        if self.config.data is None:
+            raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
+        return self.spec(self.prepare())
+
     @abc.abstractmethod
     def spec(self, prepared) -> SequenceSpec:
         """The model's shapes from prepared data (and a stateful model's fixed batch)."""
