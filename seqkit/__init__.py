@@ -41,6 +41,7 @@ _EXPORTS = {
     "task_for": "seqkit.tasks",
     "resume": "seqkit.training",
     "train": "seqkit.training",
+    "validate": "seqkit.tasks",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,7 +1,9 @@
 """The `seqkit` command: parses arguments, calls the public API, nothing else.
 
-Exit status: 0 on success, 2 for bad input (config, data, arguments), 1 for
-an unexpected internal error, 130 when interrupted.
+Exit status: 0 on success, 2 for bad input (config, data, run directory,
+arguments), 1 for an unexpected internal error (a bug in seqkit), 130 when
+interrupted. Standard output closing early (`seqkit train CONFIG | head -2`)
+is not an error: the rest of the output is dropped and the command finishes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 import seqkit
 from seqkit.errors import SeqkitError
@@ -42,8 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    validate = commands.add_parser("validate", help="check a config file and list every problem in it")
+    validate = commands.add_parser(
+        "validate",
+        help="check a config file and its data; list every problem",
+        description="Check a config as `seqkit train` would before fitting: every field, then its data "
+        "(the file or dataset opens, and every requested split has a window). Prints `ok` or the problems.",
+    )
     _config_args(validate)
+    validate.add_argument("--no-data", action="store_true", help="check the config alone, without opening its data")
     validate.set_defaults(handler=_validate)
 
     summary = commands.add_parser("summary", help="build a config's model and print its layers and size")
@@ -89,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    seqkit.load_config(args.config, args.overrides)
+    seqkit.validate(args.config, overrides=args.overrides, data=not args.no_data)
     print("ok")
     return EXIT_OK
 
@@ -115,11 +124,13 @@ def _train(args: argparse.Namespace) -> int:
     if args.resume:
         if args.config or args.overrides:
             raise UsageError("--resume continues a run with its saved config; give no CONFIG or --set with it")
-        resume(args.resume, verbose=verbose, command=command)
+        run = resume(args.resume, verbose=verbose, command=command)
     else:
         if not args.config:
             raise UsageError("give a CONFIG file to train, or --resume RUN_DIR")
-        train(args.config, overrides=args.overrides, runs_dir=args.runs_dir, verbose=verbose, command=command)
+        run = train(args.config, overrides=args.overrides, runs_dir=args.runs_dir, verbose=verbose, command=command)
+    if getattr(sys.stdout, "closed_early", False):
+        print(f"saved: {run.path}", file=sys.stderr)  # the reader of stdout left before the last line
     return EXIT_OK
 
 
@@ -135,10 +146,17 @@ def _predict(args: argparse.Namespace) -> int:
     from seqkit.files import atomic_write_text
     from seqkit.inference import load_run
 
+    if args.output:
+        folder = Path(args.output).parent
+        if not folder.is_dir():
+            raise UsageError(f"`--output` folder '{folder}' does not exist; create it first or write elsewhere")
     forecast = load_run(args.run_dir).predict(args.input)
     text = forecast.to_csv(index=False)
     if args.output:
-        atomic_write_text(args.output, text)
+        try:
+            atomic_write_text(args.output, text)
+        except OSError as error:
+            raise UsageError(f"cannot write `--output` {args.output}: {error.strerror or error}") from error
         print(f"wrote {len(forecast)} forecast steps to {args.output}")
     else:
         print(text, end="")
@@ -171,6 +189,48 @@ def _datasets(args: argparse.Namespace) -> int:
 
 class UsageError(SeqkitError, ValueError):
     """The command line's arguments do not fit together."""
+
+
+class _TolerantStdout:
+    """Standard output that drops what it cannot write once its reader has gone.
+
+    `seqkit train CONFIG | head -2` closes the pipe after two lines; the next
+    write (seqkit's or Keras' progress) would raise BrokenPipeError and kill a
+    training run that has nothing wrong with it. After the first failed write
+    the rest of the output is dropped, `closed_early` is set, and descriptor 1
+    points at the null device so the interpreter's last flush stays quiet too.
+    """
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self.closed_early = False
+
+    def _lost(self) -> None:
+        self.closed_early = True
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+        except (OSError, ValueError, AttributeError):  # not a real file (a test's capture): nothing to quiet
+            pass
+
+    def write(self, text: str) -> int:
+        if not self.closed_early:
+            try:
+                return self._stream.write(text)
+            except (BrokenPipeError, ValueError):  # ValueError: the stream itself was closed
+                self._lost()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_early:
+            try:
+                self._stream.flush()
+            except (BrokenPipeError, ValueError):
+                self._lost()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def _import_backend_quietly() -> None:
@@ -212,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     previous_format, warnings.formatwarning = warnings.formatwarning, _plain_warning
+    previous_stdout = sys.stdout
+    if sys.stdout is not None:
+        sys.stdout = _TolerantStdout(sys.stdout)
     try:
         if args.handler not in (_validate, _datasets):
             _import_backend_quietly()
@@ -232,6 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     finally:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        sys.stdout = previous_stdout
         warnings.formatwarning = previous_format
 
 

@@ -37,3 +37,47 @@ def write_yaml(tmp_path):
         return path
 
     return write
+
+
+TINY_RUN = """
+data:
+  dataset: synthetic
+  synthetic: {length: 240, n_series: 2, seed: 3}
+  lookback: 12
+  horizon: 3
+  period: 50
+  split: {type: fraction, val: 0.15, test: 0.15}
+model:
+  cell: gru
+  layers: [4]
+train:
+  epochs: 1
+  batch_size: 16
+evaluate: {plots: false}
+"""
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """A tiny finished forecast run, trained once per session: copy it before damaging it."""
+    from seqkit.training import train
+
+    folder = tmp_path_factory.mktemp("finished")
+    config = folder / "tiny.yaml"
+    config.write_text(TINY_RUN, encoding="utf-8")
+    return train(config, runs_dir=folder / "runs", verbose=0).path
+
+
+@pytest.fixture
+def run_copy(finished_run, tmp_path):
+    """A fresh copy of `finished_run` in this test's tmp_path, and its series as a CSV beside it."""
+    import shutil
+
+    import seqkit
+    from seqkit.data import load_dataset
+
+    copy = tmp_path / "run"
+    shutil.copytree(finished_run, copy)
+    config = seqkit.load_config(copy / "config.yaml")
+    load_dataset("synthetic", config.data.synthetic).to_csv(tmp_path / "series.csv", index=False)
+    return copy

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import seqkit
 from seqkit.cli import main
+from seqkit.errors import SeqkitError
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.yaml"))
 
@@ -66,3 +69,58 @@ def test_every_shipped_config_validates_and_summarises(config, capsys):
     out = capsys.readouterr().out
     assert "Total params" in out
     assert "parameters: " in out
+
+
+REJECTED_BY_TRAIN = {
+    "empty file": ("", r"has no data section"),
+    "no data section": ("model: {layers: [4]}\n", r"has no data section"),
+    "unknown dataset": ("data: {dataset: nope, lookback: 4}\n", r"Unknown dataset 'nope'"),
+    "lookback longer than the data": (
+        "data: {dataset: airline, lookback: 400}\n",
+        r"The train split has 116 target row\(s\) but one window needs 401",
+    ),
+    "data file missing": ("data: {path: missing.csv, lookback: 4}\n", r"`data.path` 'missing.csv' does not exist"),
+    "text shorter than a window": (
+        "data: {path: tiny.txt, lookback: 50, text: {level: char}}\nmodel: {embedding: {dim: 8}, head: {type: language_model}}\n",
+        r"Each split needs lookback \+ 1 = 51 tokens",
+    ),
+}
+
+
+@pytest.fixture
+def rejected_config(write_yaml, tmp_path, request):
+    (tmp_path / "tiny.txt").write_text("a short text")
+    text, pattern = REJECTED_BY_TRAIN[request.param]
+    return write_yaml(text), pattern
+
+
+@pytest.mark.parametrize("rejected_config", sorted(REJECTED_BY_TRAIN), indirect=True)
+def test_validate_opens_the_data_and_never_says_ok_to_a_config_train_rejects(rejected_config, capsys):
+    path, pattern = rejected_config
+    with pytest.raises(SeqkitError, match=pattern):
+        seqkit.validate(path)
+    assert main(["validate", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert "ok" not in out
+    assert re.search(pattern, err), err
+
+
+def test_validate_no_data_checks_the_config_alone(write_yaml, capsys):
+    path = write_yaml("data: {path: missing.csv, lookback: 4}\n")
+    assert main(["validate", str(path), "--no-data"]) == 0
+    assert capsys.readouterr().out.strip() == "ok"
+    assert seqkit.validate(write_yaml("model: {layers: [4]}\n", "bare.yaml"), data=False).data is None
+
+
+def test_validate_with_data_stays_light(tmp_path):
+    """Opening the data needs neither Keras nor TensorFlow, so `seqkit validate` stays fast."""
+    script = (
+        "import sys, seqkit; seqkit.validate(sys.argv[1]); "
+        "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(CONFIGS[0].parent / "quickstart.yaml")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -81,7 +81,12 @@ def resolve_path(path: str, base_dir: Path | None) -> Path:
     return resolved
 
 
-def _read_file(file: Path) -> pd.DataFrame:
+def read_file(file: Path) -> pd.DataFrame:
+    """A CSV, TSV or Parquet file as a DataFrame; every way it can fail is a `DataError` naming the file.
+
+    Raises:
+        DataError: the file is empty, unreadable, malformed, or of another kind.
+    """
     suffix = file.suffix.lower()
     try:
         if suffix in _PARQUET_SUFFIXES:
@@ -93,7 +98,7 @@ def _read_file(file: Path) -> pd.DataFrame:
     except (ValueError, OSError, pd.errors.ParserError) as error:
         raise DataError(f"File '{file.name}' could not be read: {error}. Check that it is valid.") from error
     raise DataError(
-        f"`data.path` {file.name!r} has suffix {suffix!r}; seqkit reads .csv, .tsv, .txt (comma separated) "
+        f"File {file.name!r} has suffix {suffix!r}; seqkit reads .csv, .tsv, .txt (comma separated) "
         "and .parquet files. Convert the file or pass a DataFrame from Python."
     )
 
@@ -423,7 +428,7 @@ def read_source(
         return load_dataset(config.dataset, config.synthetic), f"dataset {info.name!r}", info
     if config.path is not None:
         file = resolve_path(config.path, base_dir)
-        return _read_file(file), f"file '{file.name}'", None
+        return read_file(file), f"file '{file.name}'", None
     raise DataError(_NO_SOURCE)
 
 

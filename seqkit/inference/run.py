@@ -12,7 +12,8 @@ runs/<name>/<timestamp>/
     plots/                loss curves (and the forecast, for forecasts)
     tensorboard/          TensorBoard logs
     checkpoints/          resume state (removed once the run completes)
-    manifest.json         versions, device, seed, data hash, command; written last
+    manifest.json         versions, device, seed, data hash, command, and the SHA-256 of
+                          config.yaml, preprocessing.json and model.keras; written last
 ```
 """
 
@@ -23,7 +24,8 @@ from pathlib import Path
 
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
-from seqkit.errors import RunError
+from seqkit.errors import RunError, SeqkitError
+from seqkit.files import sha256_file
 from seqkit.tasks import Task, task_for
 
 CONFIG = "config.yaml"
@@ -32,6 +34,9 @@ PREPROCESSING = "preprocessing.json"
 MODEL = "model.keras"
 METRICS = "metrics.json"
 HISTORY = "history.csv"
+
+HASHED_FILES = (CONFIG, PREPROCESSING, MODEL)
+"""The files a run is loaded from; the manifest records their SHA-256 under `files`."""
 
 
 class Run:
@@ -120,11 +125,66 @@ class Run:
         )
 
 
+def file_hashes(path: Path) -> dict[str, str]:
+    """SHA-256 of each file a run is loaded from (`HASHED_FILES`), for its manifest's `files`."""
+    return {name: sha256_file(path / name) for name in HASHED_FILES}
+
+
+def read_manifest(path: Path) -> dict:
+    """A finished run's `manifest.json`.
+
+    Raises:
+        RunError: The run has no manifest (it did not finish), or it is not a JSON object.
+    """
+    file = path / MANIFEST
+    if not file.exists():
+        raise RunError(
+            f"run '{path}' did not finish (it has no {MANIFEST}); continue it with `seqkit train --resume {path}`"
+        )
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RunError(f"{file} is not valid JSON ({error}); the run cannot be trusted") from error
+    if not isinstance(manifest, dict):
+        raise RunError(f"{file} does not hold a run's manifest (a JSON object); the run cannot be trusted")
+    return manifest
+
+
+def verify_files(path: Path, manifest: dict) -> None:
+    """Check the files a run is loaded from against the SHA-256 its manifest recorded.
+
+    A manifest written before seqkit recorded hashes has no `files`; such a
+    run is not checked.
+
+    Raises:
+        RunError: A recorded file is missing or its bytes changed since the run was saved.
+    """
+    recorded = manifest.get("files")
+    if recorded is None:
+        return
+    if not isinstance(recorded, dict):
+        raise RunError(f"{path / MANIFEST} has a `files` entry that is not a mapping; the run cannot be trusted")
+    for name, expected in recorded.items():
+        file = path / name
+        if name not in HASHED_FILES:
+            continue  # written by a newer seqkit; what this one loads is checked
+        if not file.is_file():
+            raise RunError(f"run '{path}' has no {name}, though its manifest lists it; the run is incomplete")
+        actual = sha256_file(file)
+        if actual != expected:
+            raise RunError(
+                f"{name} in run '{path}' has changed since the run was saved (SHA-256 {actual[:12]}..., "
+                f"{MANIFEST} recorded {str(expected)[:12]}...), so the run cannot be trusted. Restore the "
+                "original file or train the run again."
+            )
+
+
 def read_preprocessing(task: Task, path: Path):
     """The fitted preprocessing saved in `path` (a run's `preprocessing.json`).
 
     Raises:
-        RunError: The file is missing, not JSON, or written by another task.
+        RunError: The file is missing, not JSON, written by another task, or
+            does not hold the task's fitted state.
     """
     if not path.exists():
         raise RunError(f"run '{path.parent}' has no {path.name}; the run is incomplete")
@@ -134,26 +194,78 @@ def read_preprocessing(task: Task, path: Path):
         raise RunError(f"{path} is not valid JSON ({error}); the run cannot be used") from error
     if not isinstance(data, dict):
         raise RunError(f"{path} does not hold fitted preprocessing; the run cannot be used")
-    return task.preprocessing_from_json(data)
+    try:
+        return task.preprocessing_from_json(data)
+    except SeqkitError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        raise RunError(
+            f"{path} does not hold {task.preprocessing_noun} fitted by seqkit ({type(error).__name__}: {error}); "
+            "the run cannot be used"
+        ) from error
+
+
+def read_model(path: Path):
+    """The Keras model saved in `path` (a run's `model.keras`), loaded in Keras safe mode.
+
+    Raises:
+        RunError: The file is missing, damaged, not a Keras model, or holds
+            code (a `Lambda` layer) that Keras safe mode refuses to run.
+    """
+    import zipfile
+
+    import keras
+
+    from seqkit.models import AttentionPooling  # noqa: F401 - registers seqkit's layer for safe-mode loading
+
+    if not path.is_file():
+        raise RunError(f"run '{path.parent}' has no {path.name}; the run is incomplete")
+    if not zipfile.is_zipfile(path):
+        raise RunError(
+            f"{path} is not a Keras model file ({path.stat().st_size} bytes, not a .keras zip archive): it is "
+            "truncated or damaged, so the run cannot be used. Restore the file or train the run again."
+        )
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except ValueError as error:
+        if "safe_mode" in str(error):
+            reason = str(error).split(". ")[0]
+            raise RunError(
+                f"{path} was refused by Keras safe mode ({reason}). It holds Python code that would run on "
+                "loading, and seqkit never loads models unsafely; train the run again with seqkit."
+            ) from None
+        raise RunError(f"{path} is damaged or not a seqkit model ({error}); the run cannot be used") from error
+    except (zipfile.BadZipFile, OSError, KeyError, TypeError, EOFError) as error:
+        raise RunError(
+            f"{path} is damaged ({type(error).__name__}: {error}); the run cannot be used. Restore the file or "
+            "train the run again."
+        ) from error
 
 
 def load_run(path: str | Path) -> Run:
     """Reload a finished run: its config, model (Keras safe mode) and preprocessing.
 
-    Raises:
-        RunError: The folder is not a finished run (missing or unfinished files).
-    """
-    import keras
+    Before anything is used, the files are checked against the SHA-256 hashes
+    in the run's manifest (runs saved before seqkit recorded them are not
+    checked), and the model against the config's shapes.
 
+    Raises:
+        RunError: The folder is not a finished run, or a file in it is missing,
+            damaged, changed since the run was saved, or refused by Keras safe mode.
+    """
     path = Path(path)
     if not (path / CONFIG).exists():
         raise RunError(f"'{path}' is not a seqkit run directory (it has no {CONFIG})")
-    if not (path / MANIFEST).exists():
-        raise RunError(
-            f"run '{path}' did not finish (it has no {MANIFEST}); continue it with `seqkit train --resume {path}`"
-        )
+    verify_files(path, read_manifest(path))
     config = load_config(path / CONFIG)
-    preprocessing = read_preprocessing(task_for(config), path / PREPROCESSING)
-    model = keras.saving.load_model(path / MODEL, safe_mode=True)
-    metrics = json.loads((path / METRICS).read_text(encoding="utf-8")) if (path / METRICS).exists() else {}
+    task = task_for(config)
+    preprocessing = read_preprocessing(task, path / PREPROCESSING)
+    model = read_model(path / MODEL)
+    task.check_model(model)
+    metrics = {}
+    if (path / METRICS).exists():
+        try:
+            metrics = json.loads((path / METRICS).read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise RunError(f"{path / METRICS} is not valid JSON ({error}); the run cannot be used") from error
     return Run(path, config=config, model=model, preprocessing=preprocessing, metrics=metrics)

@@ -1,21 +1,37 @@
-"""Model factory: one code path for RNN, LSTM and GRU networks and their heads."""
+"""Model factory: one code path for RNN, LSTM and GRU networks and their heads.
 
-from seqkit.models.attention import AttentionPooling
-from seqkit.models.factory import PerformanceWarning, build_model, cudnn_report
-from seqkit.models.optimizers import build_optimizer
-from seqkit.models.predict import predict_array, predict_windows, reset_states
-from seqkit.models.recurrent import recurrent_layer
-from seqkit.models.spec import SequenceSpec
+The names below load their module (and Keras) on first use, so code that only
+needs `SequenceSpec` (the tasks, `seqkit validate`) does not import TensorFlow.
+"""
 
-__all__ = [
-    "AttentionPooling",
-    "PerformanceWarning",
-    "SequenceSpec",
-    "build_model",
-    "build_optimizer",
-    "cudnn_report",
-    "predict_array",
-    "predict_windows",
-    "recurrent_layer",
-    "reset_states",
-]
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "AttentionPooling": "seqkit.models.attention",
+    "PerformanceWarning": "seqkit.models.factory",
+    "SequenceSpec": "seqkit.models.spec",
+    "build_model": "seqkit.models.factory",
+    "build_optimizer": "seqkit.models.optimizers",
+    "cudnn_report": "seqkit.models.factory",
+    "predict_array": "seqkit.models.predict",
+    "predict_windows": "seqkit.models.predict",
+    "recurrent_layer": "seqkit.models.recurrent",
+    "reset_states": "seqkit.models.predict",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seqkit.models' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

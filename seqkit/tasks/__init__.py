@@ -8,7 +8,7 @@ from seqkit.tasks.base import Evaluation, Task
 from seqkit.tasks.classify import ClassifyTask
 from seqkit.tasks.forecast import ForecastTask
 from seqkit.tasks.language_model import LanguageModelTask
-from seqkit.tasks.registry import TASKS, model_from_config, task_for
+from seqkit.tasks.registry import TASKS, model_from_config, task_for, validate
 
 __all__ = [
     "TASKS",
@@ -19,4 +19,5 @@ __all__ = [
     "Task",
     "model_from_config",
     "task_for",
+    "validate",
 ]

@@ -91,18 +91,36 @@ class Task(abc.ABC):
         """New data as given by a user: a CSV/Parquet path is read, anything else is passed on.
 
         Raises:
-            DataError: The file does not exist or cannot be read.
+            DataError: The file does not exist, is empty, or cannot be read.
         """
         if not isinstance(source, (str, Path)):
             return source
-        import pandas as pd
+        from seqkit.data.sources import read_file
 
         file = Path(source)
         if not file.exists():
             raise DataError(f"input file '{file}' does not exist")
-        if file.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(file)
-        return pd.read_csv(file)
+        return read_file(file)
+
+    def check_data(self) -> SequenceSpec:
+        """Open the config's data and check it as training would, without building or fitting a model.
+
+        The data is read, checked and split, and the preprocessing fitted,
+        exactly as `prepare` does for training, so every data problem training
+        would meet (a missing file or dataset, bad cells, a `lookback` or
+        `horizon` that leaves a requested split without a window) is raised here.
+        Neither Keras nor TensorFlow is imported.
+
+        Returns:
+            The shapes the model would be built with.
+
+        Raises:
+            ConfigError: The config has no data section.
+            DataError: The data cannot be read, or does not fit the windows and splits asked for.
+        """
+        if self.config.data is None:
+            raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
+        return self.spec(self.prepare())
 
     @abc.abstractmethod
     def spec(self, prepared) -> SequenceSpec:
@@ -151,6 +169,23 @@ class Task(abc.ABC):
 
         spec = spec or self.spec_from_config()
         return build_model(self.config.model, spec, optimizer=self.config.train.optimizer, name=self.config.run_name)
+
+    def check_model(self, model) -> None:
+        """Check that a saved model reads the windows the config describes.
+
+        A config edited after training (a run saved before seqkit hashed its
+        files) would otherwise fail deep inside a Keras call.
+
+        Raises:
+            RunError: The model's window length differs from `data.lookback`.
+        """
+        data = self.config.data
+        steps = time_steps(model.input_shape)
+        if data is not None and steps is not None and steps != data.lookback:
+            raise RunError(
+                f"config.yaml no longer fits model.keras: `data.lookback` is {data.lookback}, but the model "
+                f"reads windows of {steps} steps. The config was edited after training; restore it or train again."
+            )
 
     @property
     def fixed_batch(self) -> int | None:
@@ -252,3 +287,10 @@ def split_counts(prepared) -> str:
         f"{len(prepared.val) if prepared.val is not None else 0} validation, "
         f"{len(prepared.test) if prepared.test is not None else 0} test"
     )
+
+
+def time_steps(shape) -> int | None:
+    """The time dimension of a model input or output shape `(batch, time, ...)` (None: variable length)."""
+    if isinstance(shape, list):  # several inputs: the first is the sequence
+        shape = shape[0]
+    return shape[1] if shape is not None and len(shape) >= 2 else None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqkit.errors import RunError
 from seqkit.models.spec import SequenceSpec
-from seqkit.tasks.base import Evaluation, Task, count, split_counts
+from seqkit.tasks.base import Evaluation, Task, count, split_counts, time_steps
 
 
 class ForecastTask(Task):
@@ -48,6 +49,20 @@ class ForecastTask(Task):
             n_targets=series_spec.n_targets,
             batch_size=self.fixed_batch,
         )
+
+    def check_model(self, model) -> None:
+        """Also check that the model forecasts `data.horizon` steps.
+
+        Raises:
+            RunError: The model's window length or horizon differs from the config's.
+        """
+        super().check_model(model)
+        steps = time_steps(model.output_shape)
+        if steps is not None and steps != self.config.data.horizon:
+            raise RunError(
+                f"config.yaml no longer fits model.keras: `data.horizon` is {self.config.data.horizon}, but the "
+                f"model forecasts {steps} steps. The config was edited after training; restore it or train again."
+            )
 
     def preprocessing_of(self, prepared):
         return prepared.transform

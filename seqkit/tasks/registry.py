@@ -9,7 +9,11 @@ in `seqkit.config.model` and `seqkit.models.heads`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from seqkit.config.experiment import ExperimentConfig
+from seqkit.config.loading import load_config
 from seqkit.errors import RunError
 from seqkit.tasks.base import Task
 from seqkit.tasks.classify import ClassifyTask
@@ -45,6 +49,41 @@ def task_name_of(preprocessing_json: dict) -> str | None:
     if name is None:
         name = _EARLIER_KINDS.get(preprocessing_json.get("kind"))
     return name
+
+
+def validate(
+    config: ExperimentConfig | str | Path, *, overrides: Sequence[str] = (), data: bool = True
+) -> ExperimentConfig:
+    """Check an experiment config as `seqkit.train` would before fitting anything.
+
+    Every field and every rule that spans fields is checked when the config
+    is loaded; with `data=True` its task then opens the data (`Task.check_data`):
+    the file or dataset exists and reads cleanly, and `lookback`, `horizon`
+    and the split leave at least one window in every requested split.
+
+    Args:
+        config: An `ExperimentConfig`, or the path of a YAML file.
+        overrides: `key=value` overrides, when `config` is a path.
+        data: Also open the data; False checks the config alone (for a config
+            whose data comes from Python as `frame=`).
+
+    Returns:
+        The validated config.
+
+    Raises:
+        ConfigError: A bad field, or (with `data`) no data section.
+        DataError: (with `data`) data that training would reject.
+
+    Example:
+        ```python
+        config = seqkit.validate("configs/quickstart.yaml")  # raises at the first bad section
+        ```
+    """
+    if not isinstance(config, ExperimentConfig):
+        config = load_config(config, overrides)
+    if data:
+        task_for(config).check_data()
+    return config
 
 
 def model_from_config(config: ExperimentConfig, spec=None):

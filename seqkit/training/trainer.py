@@ -291,6 +291,8 @@ def _write_outputs(
     run: Run, task: Task, *, history: dict, evaluation: Evaluation, runtime, data_sha256: str, command
 ) -> None:
     """Write model, history, metrics, plots and, last, the manifest that marks the run complete."""
+    from seqkit.inference.run import file_hashes
+
     path = run.path
     with atomic_path(path / MODEL) as tmp:
         run.model.save(tmp)
@@ -303,6 +305,7 @@ def _write_outputs(
         seed=run.config.train.seed, command=command, data_sha256=data_sha256, device=runtime.description
     )
     manifest["status"] = "complete"
+    manifest["files"] = file_hashes(path)  # load_run refuses a run whose files changed since
     atomic_write_json(path / MANIFEST, manifest)
 
 
