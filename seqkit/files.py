@@ -197,6 +197,28 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
     atomic_write_text(path, text)
 
 
+def read_json_object(path: str | os.PathLike[str], *, holds: str, otherwise: str) -> dict:
+    """Reads back a JSON object written by `atomic_write_json`.
+
+    Args:
+        path: The file; it must exist.
+        holds: What the object is, for the message (e.g. "a run's manifest").
+        otherwise: What follows from a bad file, for the message (e.g.
+            "the run cannot be trusted").
+
+    Raises:
+        RunError: The file is not UTF-8 JSON, or holds something other than an object.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RunError(f"{path} is not valid JSON ({error}); {otherwise}") from error
+    if not isinstance(data, dict):
+        raise RunError(f"{path} does not hold {holds} (a JSON object); {otherwise}")
+    return data
+
+
 def remove_partial_files(folder: str | os.PathLike[str]) -> list[Path]:
     """Deletes temporary files left in `folder` by writes that were killed.
 

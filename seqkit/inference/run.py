@@ -19,13 +19,12 @@ runs/<name>/<timestamp>/
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import RunError, SeqkitError
-from seqkit.files import sha256_file
+from seqkit.files import read_json_object, sha256_file
 from seqkit.tasks import Task, task_for
 
 CONFIG = "config.yaml"
@@ -141,13 +140,7 @@ def read_manifest(path: Path) -> dict:
         raise RunError(
             f"run '{path}' did not finish (it has no {MANIFEST}); continue it with `seqkit train --resume {path}`"
         )
-    try:
-        manifest = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise RunError(f"{file} is not valid JSON ({error}); the run cannot be trusted") from error
-    if not isinstance(manifest, dict):
-        raise RunError(f"{file} does not hold a run's manifest (a JSON object); the run cannot be trusted")
-    return manifest
+    return read_json_object(file, holds="a run's manifest", otherwise="the run cannot be trusted")
 
 
 def verify_files(path: Path, manifest: dict) -> None:
@@ -188,12 +181,8 @@ def read_preprocessing(task: Task, path: Path):
     """
     if not path.exists():
         raise RunError(f"run '{path.parent}' has no {path.name}; the run is incomplete")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise RunError(f"{path} is not valid JSON ({error}); the run cannot be used") from error
-    if not isinstance(data, dict):
-        raise RunError(f"{path} does not hold fitted preprocessing; the run cannot be used")
+    holds = f"{task.preprocessing_noun} fitted by seqkit"
+    data = read_json_object(path, holds=holds, otherwise="the run cannot be used")
     try:
         return task.preprocessing_from_json(data)
     except SeqkitError:
@@ -264,8 +253,5 @@ def load_run(path: str | Path) -> Run:
     task.check_model(model)
     metrics = {}
     if (path / METRICS).exists():
-        try:
-            metrics = json.loads((path / METRICS).read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise RunError(f"{path / METRICS} is not valid JSON ({error}); the run cannot be used") from error
+        metrics = read_json_object(path / METRICS, holds="a run's metrics", otherwise="the run cannot be used")
     return Run(path, config=config, model=model, preprocessing=preprocessing, metrics=metrics)

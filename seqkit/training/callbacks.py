@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import keras
 
-from seqkit.files import atomic_path, atomic_write_json, write_history_csv
+from seqkit.files import atomic_path, atomic_write_json, read_json_object, write_history_csv
 from seqkit.models.predict import reset_states
 
 STATE_FILE = "state.json"
@@ -159,7 +158,7 @@ def read_state(folder: Path) -> dict | None:
     path = Path(folder) / STATE_FILE
     if not path.exists():
         return None
-    state = json.loads(path.read_text(encoding="utf-8"))
+    state = read_json_object(path, holds="a run's resume state", otherwise="the run cannot be resumed")
     if state["best"]["value"] is None:
         state["best"]["value"] = math.inf
     if state.get("early_stopping") and state["early_stopping"]["best"] is None:
