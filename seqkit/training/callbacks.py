@@ -102,36 +102,32 @@ class RunCheckpoint(keras.callbacks.Callback):
                 old.unlink(missing_ok=True)
 
 
-class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
-    """`EarlyStopping` that continues its patience count after a resume."""
+class _Resumable:
+    """A Keras callback whose counters continue after a resume.
 
-    def __init__(self, *args, resume: dict | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._resume = resume
-
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        if self._resume:
-            self.wait = int(self._resume["wait"])
-            self.best = float(self._resume["best"])
-
-
-class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
-    """`ReduceLROnPlateau` that continues its patience and cooldown counts after a resume.
-
-    The learning rate itself is an optimizer variable, saved with the weights.
+    Keras resets them in `on_train_begin`; the values saved in `state.json`
+    (`resume`, attribute name to value) are put back right after.
     """
 
     def __init__(self, *args, resume: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._resume = resume
+        self._resume = resume or {}
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        if self._resume:
-            self.wait = int(self._resume["wait"])
-            self.best = self._resume["best"]
-            self.cooldown_counter = int(self._resume["cooldown_counter"])
+        for name, value in self._resume.items():
+            setattr(self, name, value)
+
+
+class ResumableEarlyStopping(_Resumable, keras.callbacks.EarlyStopping):
+    """`EarlyStopping` that continues its patience count (`wait`, `best`) after a resume."""
+
+
+class ResumableReduceLROnPlateau(_Resumable, keras.callbacks.ReduceLROnPlateau):
+    """`ReduceLROnPlateau` that continues its patience and cooldown counts after a resume.
+
+    The learning rate itself is an optimizer variable, saved with the weights.
+    """
 
 
 class ResetStatesEachEpoch(keras.callbacks.Callback):
