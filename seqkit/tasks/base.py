@@ -202,7 +202,10 @@ class Task(abc.ABC):
 
     # ------------------------------------------------------------------ preprocessing
 
-    preprocessing_type: ClassVar[type]
+    @property
+    @abc.abstractmethod
+    def preprocessing_type(self) -> type:
+        """The class of the fitted preprocessing (imported on use: the data layer loads pandas)."""
 
     def preprocessing_to_json(self, preprocessing) -> dict:
         """`preprocessing.json` content: the task's name and the fitted state (JSON, no pickle)."""

@@ -251,7 +251,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
                 validation_data=val_data,
                 epochs=config.train.epochs,
                 initial_epoch=initial_epoch,
-                steps_per_epoch=int(train_data.cardinality()) // max(len(epochs), 1),
+                steps_per_epoch=len(train_data) // len(epochs),  # the dataset holds every remaining epoch
                 callbacks=callbacks,
                 shuffle=False,  # the dataset shuffles itself, seeded per epoch
                 verbose=_keras_verbose(verbose),
