@@ -11,8 +11,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import os
+
+from seqkit.exports import lazy_exports
 
 # TensorFlow's C++ start-up chatter (CUDA probes, CPU flags) is noise for users;
 # a value the user set wins.
@@ -45,16 +46,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
-
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'seqkit' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

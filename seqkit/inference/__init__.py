@@ -5,7 +5,7 @@ Loaded lazily, so that `import seqkit.inference` does not start Keras.
 
 from __future__ import annotations
 
-import importlib
+from seqkit.exports import lazy_exports
 
 _EXPORTS = {
     "Run": "seqkit.inference.run",
@@ -16,10 +16,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'seqkit.inference' has no attribute '{name}'")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

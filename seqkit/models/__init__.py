@@ -6,7 +6,7 @@ needs `SequenceSpec` (the tasks, `seqkit validate`) does not import TensorFlow.
 
 from __future__ import annotations
 
-import importlib
+from seqkit.exports import lazy_exports
 
 _EXPORTS = {
     "AttentionPooling": "seqkit.models.attention",
@@ -22,16 +22,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'seqkit.models' has no attribute '{name}'")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

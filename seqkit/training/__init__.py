@@ -6,7 +6,7 @@ and `load_run` live in `seqkit.inference` and are re-exported here.
 
 from __future__ import annotations
 
-import importlib
+from seqkit.exports import lazy_exports
 
 _EXPORTS = {
     "Run": "seqkit.inference.run",
@@ -16,10 +16,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'seqkit.training' has no attribute '{name}'")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
