@@ -11,13 +11,10 @@ Example:
 
 from __future__ import annotations
 
-import os
-
 from seqkit.exports import lazy_exports
+from seqkit.quiet import quiet_tensorflow
 
-# TensorFlow's C++ start-up chatter (CUDA probes, CPU flags) is noise for users;
-# a value the user set wins.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+quiet_tensorflow()
 
 __version__ = "0.1.0"
 

@@ -12,7 +12,6 @@ import argparse
 import os
 import shlex
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -233,36 +232,6 @@ class _TolerantStdout:
         return getattr(self._stream, name)
 
 
-def _import_backend_quietly() -> None:
-    """Import Keras (and its backend) with the C++ start-up chatter hidden.
-
-    TensorFlow prints CUDA probes and absl notices straight to file
-    descriptor 2 before its log level applies; they alarm users and say
-    nothing useful. The text is shown after all if the import fails.
-    """
-    if "keras" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            import keras
-
-            if keras.backend.backend() == "tensorflow":
-                import tensorflow as tf
-
-                tf.config.list_physical_devices("GPU")  # the CUDA probe prints now, not mid-run
-        except BaseException:
-            os.dup2(saved, 2)
-            sink.seek(0)
-            sys.stderr.write(sink.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def _plain_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
 
@@ -276,8 +245,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is not None:
         sys.stdout = _TolerantStdout(sys.stdout)
     try:
-        if args.handler not in (_validate, _datasets):
-            _import_backend_quietly()
         return args.handler(args)
     except SeqkitError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -244,7 +244,7 @@ def test_the_cudnn_warning_names_the_setting_once():
 
 def test_cudnn_report_lists_each_layer():
     assert cudnn_report(ModelConfig(layers=[8, 4])) == [
-        "lstm_1 (8 units): cuDNN on GPU",
-        "lstm_2 (4 units): cuDNN on GPU",
+        "lstm_1 (8 units): cuDNN-eligible (used on GPU)",
+        "lstm_2 (4 units): cuDNN-eligible (used on GPU)",
     ]
     assert "no cuDNN kernel" in cudnn_report(ModelConfig(cell="rnn"))[0]

@@ -94,11 +94,12 @@ def cudnn_report(config: ModelConfig) -> list[str]:
     """One line per recurrent layer saying whether it can run on the cuDNN kernel.
 
     Example:
-        `['lstm_1 (64 units): cuDNN on GPU', 'lstm_2 (32 units): cuDNN on GPU']`
+        `['lstm_1 (64 units): cuDNN-eligible (used on GPU)', 'lstm_2 (32 units): cuDNN-eligible (used on GPU)']`
     """
     if config.cell == "rnn":
         status = "no cuDNN kernel exists for SimpleRNN"
     else:
         blockers = config.cudnn_blockers()
-        status = "cuDNN on GPU" if not blockers else "not cuDNN: " + "; ".join(blockers)
+        # Eligible, not "on": the same line is printed on a CPU, where no cuDNN runs.
+        status = "cuDNN-eligible (used on GPU)" if not blockers else "not cuDNN: " + "; ".join(blockers)
     return [f"{config.cell}_{i + 1} ({units} units): {status}" for i, units in enumerate(config.layers)]
