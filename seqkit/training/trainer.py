@@ -47,6 +47,9 @@ from seqkit.training.runtime import configure_runtime
 #: Data files up to this size are copied into the run so its config re-runs as is.
 COPY_DATA_LIMIT = 50 * 1024 * 1024
 
+MAX_EPOCHS = "SEQKIT_MAX_EPOCHS"
+"""Environment variable: train at most this many epochs, whatever `train.epochs` says (quick checks, CI)."""
+
 
 def train(
     config: ExperimentConfig | str | Path,
@@ -157,10 +160,38 @@ def _resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
     return data
 
 
+def _epoch_cap(config: ExperimentConfig) -> tuple[ExperimentConfig, str | None]:
+    """The config with `train.epochs` lowered to `SEQKIT_MAX_EPOCHS`, and a line saying so (None: unchanged).
+
+    The run saves the capped config, so its `config.yaml` still re-runs (and resumes) what was trained.
+
+    Raises:
+        ConfigError: The variable is set to something other than a whole number of at least 1.
+    """
+    text = os.environ.get(MAX_EPOCHS, "").strip()
+    if not text:
+        return config, None
+    try:
+        cap = int(text)
+    except ValueError:
+        cap = 0
+    if cap < 1:
+        raise ConfigError(
+            f"environment variable {MAX_EPOCHS} must be a whole number of epochs, at least 1, got {text!r}; "
+            "unset it to train the config's `train.epochs`"
+        )
+    if cap >= config.train.epochs:
+        return config, None
+    train_section = config.train.model_copy(update={"epochs": cap})
+    note = f"epochs: {cap}, capped by {MAX_EPOCHS} (the config says {config.train.epochs})"
+    return config.model_copy(update={"train": train_section}), note
+
+
 def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_callbacks=None) -> Run:
     runtime = configure_runtime(config.train)
-    task = task_for(config)
     try:
+        config, epoch_note = _epoch_cap(config)
+        task = task_for(config)
         # A resumed run reads its fitted preprocessing back instead of refitting it on the data.
         fitted = read_preprocessing(task, run_dir / PREPROCESSING) if resume_state is not None else None
         prepared = task.prepare(data=frame, preprocessing=fitted)
@@ -184,6 +215,8 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
     for line in cudnn_report(config.model):
         say(f"  {line}")
     say(f"data: {task.describe(prepared, spec)}")
+    if epoch_note:
+        say(epoch_note)
 
     has_val = prepared.val is not None and len(prepared.val) > 0
     monitor = "val_loss" if has_val else "loss"
