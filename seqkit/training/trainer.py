@@ -163,7 +163,7 @@ def _resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
 def _epoch_cap(config: ExperimentConfig) -> tuple[ExperimentConfig, str | None]:
     """The config with `train.epochs` lowered to `SEQKIT_MAX_EPOCHS`, and a line saying so (None: unchanged).
 
-    The run saves the capped config, so its `config.yaml` still re-runs (and resumes) what was trained.
+    A new run saves the capped config, so its `config.yaml` re-runs (and resumes) what was trained.
 
     Raises:
         ConfigError: The variable is set to something other than a whole number of at least 1.
@@ -190,7 +190,8 @@ def _epoch_cap(config: ExperimentConfig) -> tuple[ExperimentConfig, str | None]:
 def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_callbacks=None) -> Run:
     runtime = configure_runtime(config.train)
     try:
-        config, epoch_note = _epoch_cap(config)
+        # A resumed run trains to the epochs its saved config holds, capped or not when it started.
+        config, epoch_note = _epoch_cap(config) if resume_state is None else (config, None)
         task = task_for(config)
         # A resumed run reads its fitted preprocessing back instead of refitting it on the data.
         fitted = read_preprocessing(task, run_dir / PREPROCESSING) if resume_state is not None else None
