@@ -31,13 +31,11 @@ class LanguageModelTask(Task):
         return Vocabulary
 
     def read_data(self, source):
-        """A text: a `.txt` path is read as UTF-8, a string from Python is the text itself."""
-        if isinstance(source, Path):
-            if not source.exists():
-                raise DataError(f"input file '{source}' does not exist")
-            return source.read_text(encoding="utf-8")
+        """A text: a `.txt` path stays a path (read and checked by `prepare_text`), a string from Python is the text."""
         if isinstance(source, str) and Path(source).suffix.lower() == ".txt":
-            return self.read_data(Path(source))
+            source = Path(source)
+        if isinstance(source, Path) and not source.exists():
+            raise DataError(f"input file '{source}' does not exist")
         return source
 
     def prepare(self, *, data=None, preprocessing=None):
