@@ -167,6 +167,19 @@ def test_a_dataframe_is_checked_too_and_names_its_rows(strict_run):
     )
 
 
+def test_a_timestamp_off_the_runs_time_grid_is_named(strict_run):
+    frame = monthly().assign(Date=pd.date_range("2000-01-01", periods=N, freq="MS"))  # parsed already
+    frame.loc[95, "Date"] = pd.Timestamp("2007-12-15")
+    with pytest.raises(DataError) as raised:
+        load_run(strict_run).predict(frame)
+    assert str(raised.value) == (
+        "DataFrame: row 96 (position 95) holds 2007-12-15 00:00:00, which is not on the run's 'MS' time grid "
+        "(counted from 2000-01-01 00:00:00; 1 such row(s)). Fix the timestamp so every row is one step of the grid."
+    )
+    frame.loc[95, "Date"] = pd.Timestamp("2007-12-01")
+    assert list(load_run(strict_run).predict(frame)["Date"].dt.strftime("%Y-%m")) == ["2008-01", "2008-02", "2008-03"]
+
+
 def test_too_few_rows_says_how_many_are_needed_and_given(strict_run, tmp_path, capsys):
     path = write(tmp_path, "short.csv", monthly().iloc[:5])
     status, out, err = cli(capsys, "predict", strict_run, "--input", path)
@@ -295,6 +308,8 @@ def test_a_classifier_checks_its_new_data_the_same_way(tmp_path, capsys):
     run_dir = train(tmp_path / "classify.yaml", runs_dir=tmp_path / "runs", verbose=0).path
     status, out, err = cli(capsys, "predict", run_dir, "--input", write(tmp_path, "new.csv", labelled()))
     assert status == 0 and out.startswith("Date,kind,p_down,p_up\n2021-03-22,"), (out, err)
+    status, out, err = cli(capsys, "evaluate", run_dir, "--data", tmp_path / "new.csv")
+    assert (status, err) == (0, "") and out.startswith("test split (16 windows):"), out
     status, out, err = cli(capsys, "predict", run_dir, "--input", write(tmp_path, "back.csv", labelled().iloc[::-1]))
     assert (status, out, err) == (
         2, "", "error: File 'back.csv': the time column must increase, but row 2 (line 3 of the file, counting the "

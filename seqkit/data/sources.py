@@ -213,6 +213,8 @@ def _as_numeric(frame: pd.DataFrame, name: str, origin: str) -> pd.Series:
 
 def _parse_time(frame: pd.DataFrame, name: str, time_format: str | None, origin: str) -> pd.DatetimeIndex:
     column = frame[name]
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return pd.DatetimeIndex(column)  # already parsed (a DataFrame from Python): nothing to read
     if time_format is None and pd.api.types.is_numeric_dtype(column):
         raise DataError(
             f"{sentence(origin)}: time column {name!r} holds numbers ({column.iloc[0]!r}, ...), which "
@@ -265,21 +267,24 @@ def _check_order(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame | Non
 
 def _grid_frequency(
     index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame | None, rows: np.ndarray | None, expected: str | None
-) -> str | None:
+) -> tuple[str | None, bool]:
     """The frequency of the regular grid increasing timestamps lie on (None: no regular grid).
 
     `expected` (a trained run's frequency) is the grid new data must lie on; without
     it the grid is inferred, from the first or last rows when gaps hide it.
+
+    Returns:
+        (frequency, whether every step of its grid is known to be present).
 
     Raises:
         DataError: a timestamp off that grid, naming its row.
     """
     if expected is None:
         if len(index) < 3:
-            return None
+            return None, False
         frequency = _infer_freq(index)
         if frequency is not None:
-            return frequency
+            return frequency, True  # pandas found every row one step after the last: no gap, none off the grid
         guesses = (
             _infer_freq(index[begin : begin + k])
             for k in (50, 10, 3)
@@ -294,19 +299,19 @@ def _grid_frequency(
                 DataWarning,
                 stacklevel=4,
             )
-            return None
+            return None, False
     else:
         frequency = expected
     off = np.flatnonzero(~index.isin(pd.date_range(index[0], index[-1], freq=frequency)))
     if off.size:
         position = int(off[0])
-        grid = "the run's" if expected is not None else "the"
+        grid = f"the run's {frequency!r} time grid" if expected else f"the {frequency!r} grid of the other rows"
         raise DataError(
             f"{sentence(origin)}: {_row_label(origin, _source_row(rows, position), frame)} holds {index[position]}, "
-            f"which is not on {grid} {frequency!r} time grid of the data (from {index[0]}; {off.size} such "
-            "row(s)). Fix the timestamp so every row is one step of the grid."
+            f"which is not on {grid} (counted from {index[0]}; {off.size} such row(s)). Fix the timestamp so "
+            "every row is one step of the grid."
         )
-    return frequency
+    return frequency, False
 
 
 def _source_row(rows: np.ndarray | None, position: int) -> int:
@@ -335,7 +340,8 @@ def check_time_index(
         DataError: a duplicate timestamp, one earlier than the row before it, or one off the grid.
     """
     _check_order(index, origin, frame)
-    return _grid_frequency(index.tz_convert(None) if index.tz is not None else index, origin, frame, None, frequency)
+    naive = index.tz_convert(None) if index.tz is not None else index
+    return _grid_frequency(naive, origin, frame, None, frequency)[0]
 
 
 def _fill_time_gaps(
@@ -651,8 +657,8 @@ def load_table(
     rows = kept
     if time_index is not None:
         naive = time_index.tz_convert(None) if time_index.tz is not None else time_index
-        frequency = _grid_frequency(naive, origin, source, rows, frequency)
-        if frequency is not None:
+        frequency, complete = _grid_frequency(naive, origin, source, rows, frequency)
+        if frequency is not None and not complete:
             data, time_index, rows = _fill_time_gaps(
                 data, time_index, frequency, config.missing, origin, source, rows
             )
@@ -714,7 +720,9 @@ def load_new_table(
                 f"`frame` as an array must have shape (n, {len(fitted.columns)}) with columns {fitted.columns}; "
                 f"received shape {array.shape}. Pass a DataFrame with named columns."
             )
-        data = pd.DataFrame(array, columns=list(fitted.columns))
+        if list(fitted.columns) != [f"x{k}" for k in range(array.shape[1])]:
+            data = pd.DataFrame(array, columns=list(fitted.columns))
+        # else the run was trained on an array too: read it as one, its dtype kept
     time_column = fitted.time_column
     if isinstance(data, pd.DataFrame) and time_column not in data.columns and isinstance(data.index, pd.DatetimeIndex):
         time_column = None  # the timestamps are the index
