@@ -359,3 +359,12 @@ def test_a_language_model_checks_new_text_as_its_training_text(tmp_path, capsys)
         load_run(run_dir).evaluate(tmp_path / "short.txt")
     (tmp_path / "more.txt").write_text("the mat sat on the cat. " * 10, encoding="utf-8")
     assert "test split" in load_run(run_dir).evaluate(str(tmp_path / "more.txt"))["report"]
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_a_file_that_is_not_there_is_bad_input(strict_run, tmp_path, capsys, command):
+    option = "--input" if command == "predict" else "--data"
+    status, out, err = cli(capsys, command, strict_run, option, tmp_path / "nowhere.csv")
+    assert (status, out, err) == (
+        2, "", f"error: input file '{tmp_path / 'nowhere.csv'}' does not exist. Check the name and folder.\n"
+    )

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seqkit.config.experiment import ExperimentConfig
-from seqkit.errors import ConfigError, DataError, RunError
+from seqkit.errors import ConfigError, RunError
 from seqkit.models.spec import SequenceSpec
 
 
@@ -91,18 +91,10 @@ class Task(abc.ABC):
         """New data as given by a user, for `prepare(data=...)` and `predict`.
 
         A path stays a path: the data layer reads it and checks it exactly as
-        training data (so its messages name the file, row and line); a DataFrame
-        or array is passed on as it is.
-
-        Raises:
-            DataError: The file does not exist.
+        training data (so its messages name the file, row and line, and a missing
+        file is a `DataError` there); a DataFrame or array is passed on as it is.
         """
-        if not isinstance(source, (str, Path)):
-            return source
-        file = Path(source)
-        if not file.exists():
-            raise DataError(f"input file '{file}' does not exist")
-        return file
+        return Path(source) if isinstance(source, str) else source
 
     def check_data(self) -> SequenceSpec:
         """Open the config's data and check it as training would, without building or fitting a model.

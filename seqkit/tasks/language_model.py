@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqkit.errors import ConfigError, DataError, RunError
+from seqkit.errors import ConfigError, RunError
 from seqkit.models.spec import SequenceSpec
 from seqkit.tasks.base import Evaluation, Task, split_counts
 
@@ -33,9 +33,7 @@ class LanguageModelTask(Task):
     def read_data(self, source):
         """A text: a `.txt` path stays a path (read and checked by `prepare_text`), a string from Python is the text."""
         if isinstance(source, str) and Path(source).suffix.lower() == ".txt":
-            source = Path(source)
-        if isinstance(source, Path) and not source.exists():
-            raise DataError(f"input file '{source}' does not exist")
+            return Path(source)
         return source
 
     def prepare(self, *, data=None, preprocessing=None):
