@@ -95,6 +95,18 @@ def resolve_path(path: str, base_dir: Path | None) -> Path:
     return resolved
 
 
+def input_file(path: str | Path) -> Path:
+    """A file of new data a user names (from anywhere, unlike `data.path`).
+
+    Raises:
+        DataError: there is no such file.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"input file '{file}' does not exist. Check the name and folder.")
+    return file
+
+
 def read_file(file: Path) -> pd.DataFrame:
     """A CSV, TSV or Parquet file as a DataFrame; every way it can fail is a `DataError` naming the file.
 
@@ -525,9 +537,7 @@ def read_source(
     """
     if frame is not None:
         if isinstance(frame, (str, Path)):
-            file = Path(frame)
-            if not file.is_file():
-                raise DataError(f"input file '{file}' does not exist. Check the name and folder.")
+            file = input_file(frame)
             return read_file(file), f"file '{file.name}'", None
         if isinstance(frame, pd.DataFrame):
             return frame, "DataFrame", None

@@ -33,7 +33,7 @@ import numpy as np
 
 from seqkit.config.data import DataConfig, TextConfig
 from seqkit.data.datasets.registry import load_text
-from seqkit.data.sources import resolve_path
+from seqkit.data.sources import input_file, resolve_path
 from seqkit.data.splits import SplitWindows, chronological_plan, minimum_length, missing_splits
 from seqkit.data.windows import Windows, WindowStarts, take_windows, window_rows
 from seqkit.errors import ConfigError, DataError
@@ -383,9 +383,7 @@ class PreparedText:
 def _read_corpus(config: DataConfig, text: str | Path | None, base_dir: Path | None) -> tuple[str, str]:
     """The text and a name for it in messages; a `Path` (new data for a trained run) is read as `data.path` is."""
     if isinstance(text, Path):
-        if not text.is_file():
-            raise DataError(f"input file '{text}' does not exist. Check the name and folder.")
-        return _read_text_file(text, "the input file")
+        return _read_text_file(input_file(text), "the input file")
     if text is not None:
         if not isinstance(text, str):
             raise DataError(f"`text` must be a str; received {type(text).__name__}. Decode bytes first.")

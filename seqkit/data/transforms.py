@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from seqkit.config import data as data_config
+from seqkit.data.sources import load_new_table, sentence
 from seqkit.errors import DataError
 
 _JSON_VERSION = 1
@@ -384,8 +385,6 @@ class Transform:
             DataError: missing columns, too few rows, non-numeric or missing cells, or
                 timestamps out of order, duplicated or missing, naming the file, row and column.
         """
-        from seqkit.data.sources import load_new_table, sentence
-
         if config is None:
             config = data_config.DataConfig(lookback=self.lookback, horizon=self.horizon, gap=self.gap)
         table = load_new_table(config, self, frame)
