@@ -18,7 +18,7 @@ import pandas as pd
 
 from seqkit.config.data import DataConfig
 from seqkit.data.pipeline import PreparedData, prepare
-from seqkit.data.sources import read_source
+from seqkit.data.sources import read_source, sentence
 from seqkit.data.transforms import Transform
 from seqkit.data.windows import Windows, WindowSet, WindowStarts
 from seqkit.errors import DataError
@@ -191,8 +191,10 @@ def prepare_labels(
         available = [] if isinstance(source, np.ndarray) else list(source.columns)
         raise DataError(f"`data.label` {config.label!r} is not a column of {origin}. Available columns: {available}.")
     raw = source[config.label].reset_index(drop=True)
+    if series.source_rows is not None:  # rows `missing` inserted for missing time steps have no class
+        raw = raw.reindex(series.source_rows).reset_index(drop=True)
     if len(raw) != series.n_time:
-        raise DataError(f"{origin.capitalize()}: the label column has {len(raw)} rows but the series {series.n_time}.")
+        raise DataError(f"{sentence(origin)}: the label column has {len(raw)} rows but the series {series.n_time}.")
     labels = preprocessing.labels if preprocessing else ClassLabels.fit(config.label, raw.iloc[: series.train_length])
     label_ids = labels.encode(raw)
 
@@ -204,7 +206,7 @@ def prepare_labels(
         if bad.size:
             row = int(wrapped.target_starts[bad[0]])
             raise DataError(
-                f"{origin.capitalize()}: row {row + 1} of column {config.label!r} is {raw.iloc[row]!r}, which is "
+                f"{sentence(origin)}: row {row + 1} of column {config.label!r} is {raw.iloc[row]!r}, which is "
                 f"missing or a class the training rows never show ({list(labels.classes)}). Fix or drop that row."
             )
         return wrapped

@@ -12,11 +12,10 @@ import numpy as np
 import pandas as pd
 
 from seqkit.config.data import DataConfig, DiffStep, SeasonalDiffStep
-from seqkit.data.sources import Table, load_table, read_header, resolve_columns
+from seqkit.data.sources import Table, load_new_table, load_table, read_header, resolve_columns, sentence
 from seqkit.data.splits import SplitPlan, SplitWindows, plan_splits
 from seqkit.data.transforms import Transform
 from seqkit.data.windows import WindowSet
-from seqkit.errors import DataError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +67,8 @@ class PreparedData:
             counted from row 0; the whole series for a random split).
         values: `(n_time, n_columns)` the series in original units (columns:
             features, then target-only columns); not copied when passed as float32.
+        source_rows: Row of the source each row comes from (-1: a missing time step
+            that `data.missing` filled), or None when the rows are the source's.
     """
 
     train: WindowSet
@@ -80,6 +81,7 @@ class PreparedData:
     period: int | None
     train_length: int
     values: np.ndarray
+    source_rows: np.ndarray | None = None
     _targets_original: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
     @property
@@ -144,12 +146,15 @@ def prepare(
     Args:
         config: The `data:` section.
         frame: A DataFrame (columns by name; a DatetimeIndex serves as timestamps when
-            no `time_column` is set) or an array `(n_time,)` / `(n_time, n_columns)`
-            (columns named `x0`, `x1`, ...). Replaces `dataset` / `path`.
+            no `time_column` is set), an array `(n_time,)` / `(n_time, n_columns)`
+            (columns named `x0`, `x1`, ...; with `transform`, the run's columns in
+            order) or a CSV/Parquet path. Replaces `dataset` / `path`.
         base_dir: Folder of the config file; `config.path` is resolved against it
             (default: the working directory).
         transform: An already fitted `Transform` (a trained run's) to apply instead
             of fitting a new one, so new data is scaled exactly as the model was trained.
+            The data is then read with the run's columns, time column and time grid
+            (`load_new_table`), and checked as training data is.
 
     Returns:
         `PreparedData` with train/val/test `WindowSet`s whose `dataset(...)` feeds
@@ -171,17 +176,18 @@ def prepare(
         ```
     """
     def plan_of(table: Table) -> SplitPlan:
-        return plan_splits(len(table.values), config, table.time_index, _first_valid(config, table.columns))
+        first_valid = _first_valid(config, table.columns)
+        return plan_splits(len(table.values), config, table.time_index, first_valid, origin=table.origin)
 
-    table = load_table(config, frame, base_dir, segments=lambda read: _segments(plan_of(read), len(read.values)))
-    plan = plan_of(table)
+    def segments(read: Table) -> list[tuple[str, int, int]]:
+        return _segments(plan_of(read), len(read.values))
+
     if transform is not None:
-        if list(transform.columns) != list(table.columns):
-            raise DataError(
-                f"the data has columns {list(table.columns)}, but the fitted preprocessing expects "
-                f"{list(transform.columns)}; give data with the columns the run was trained on"
-            )
+        table = load_new_table(config, transform, frame, base_dir, segments=segments)
     else:
+        table = load_table(config, frame, base_dir, segments=segments)
+    plan = plan_of(table)
+    if transform is None:
         transform = Transform.fit(
             table.values,
             table.columns,
@@ -189,12 +195,12 @@ def prepare(
             table.targets,
             config,
             plan.fit_rows,
-            origin=table.origin.capitalize(),
+            origin=sentence(table.origin),
             time_column=table.time_column,
             time_format=table.time_format,
             frequency=table.frequency,
         )
-    series = transform.apply(table.values, origin=table.origin.capitalize())
+    series = transform.apply(table.values, origin=sentence(table.origin))
     prepared = PreparedData(
         train=None,  # type: ignore[arg-type]  # filled below: the sets read targets through `prepared`
         val=None,
@@ -213,6 +219,7 @@ def prepare(
         period=config.period or table.period,
         train_length=plan.fit_rows.stop,
         values=table.values,
+        source_rows=table.source_rows,
     )
 
     def windows(split: SplitWindows | None) -> WindowSet | None:

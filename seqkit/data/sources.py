@@ -15,13 +15,18 @@ import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from seqkit.config.data import DataConfig
+from seqkit.config.loading import _did_you_mean
 from seqkit.data.datasets.registry import DatasetInfo, dataset_info, load_dataset
 from seqkit.errors import DataError
+
+if TYPE_CHECKING:
+    from seqkit.data.transforms import Transform
 
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -49,6 +54,9 @@ class Table:
         period: Seasonal period suggested by a shipped dataset, or None.
         time_column: Name of the parsed time column, or None.
         time_format: Its `strftime` format, or None.
+        source_rows: Row of the source each row comes from (-1: a missing time step
+            inserted by `missing: interpolate` or `ffill`), or None when the rows are
+            the source's, one for one.
     """
 
     values: np.ndarray
@@ -61,6 +69,12 @@ class Table:
     period: int | None = None
     time_column: str | None = None
     time_format: str | None = None
+    source_rows: np.ndarray | None = None
+
+
+def sentence(origin: str) -> str:
+    """`origin` opening a sentence: "DataFrame", "File 'x.csv'" (`str.capitalize` would write "Dataframe")."""
+    return origin[:1].upper() + origin[1:]
 
 
 def resolve_path(path: str, base_dir: Path | None) -> Path:
@@ -79,6 +93,18 @@ def resolve_path(path: str, base_dir: Path | None) -> Path:
     if not resolved.is_file():
         raise DataError(f"`data.path` {path!r} does not exist (looked for {resolved}). Check the name and folder.")
     return resolved
+
+
+def input_file(path: str | Path) -> Path:
+    """A file of new data a user names (from anywhere, unlike `data.path`).
+
+    Raises:
+        DataError: there is no such file.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"input file '{file}' does not exist. Check the name and folder.")
+    return file
 
 
 def read_file(file: Path) -> pd.DataFrame:
@@ -136,7 +162,7 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
             raise DataError(f"File '{file.name}' is empty. Give a file with a header row and data rows.") from error
         names = [str(name) for name in head.columns]
     if head is None or head.empty:
-        raise DataError(f"{origin.capitalize()} has no rows. Give a table with data rows.")
+        raise DataError(f"{sentence(origin)} has no rows. Give a table with data rows.")
     head = head.rename(columns=str)
     return names, _numeric_columns(head, _not_features(config.time_column, config)), config.time_column, origin
 
@@ -190,7 +216,7 @@ def _as_numeric(frame: pd.DataFrame, name: str, origin: str) -> pd.Series:
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"{origin.capitalize()}: column {name!r} must hold numbers, but {_row_label(origin, position, frame)} "
+            f"{sentence(origin)}: column {name!r} must hold numbers, but {_row_label(origin, position, frame)} "
             f"holds {column.iloc[position]!r} ({int(bad.sum())} non-numeric cell(s) in the column). "
             "Fix or remove the cell, or leave it empty and set `data.missing`."
         )
@@ -199,9 +225,11 @@ def _as_numeric(frame: pd.DataFrame, name: str, origin: str) -> pd.Series:
 
 def _parse_time(frame: pd.DataFrame, name: str, time_format: str | None, origin: str) -> pd.DatetimeIndex:
     column = frame[name]
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return pd.DatetimeIndex(column)  # already parsed (a DataFrame from Python): nothing to read
     if time_format is None and pd.api.types.is_numeric_dtype(column):
         raise DataError(
-            f"{origin.capitalize()}: time column {name!r} holds numbers ({column.iloc[0]!r}, ...), which "
+            f"{sentence(origin)}: time column {name!r} holds numbers ({column.iloc[0]!r}, ...), which "
             "pandas would read as nanoseconds. Set `data.time_format` (e.g. '%Y' for years)."
         )
     source = column.astype(str) if time_format is not None else column
@@ -210,7 +238,7 @@ def _parse_time(frame: pd.DataFrame, name: str, time_format: str | None, origin:
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"{origin.capitalize()}: time column {name!r} could not be read as a date at "
+            f"{sentence(origin)}: time column {name!r} could not be read as a date at "
             f"{_row_label(origin, position, frame)}: {column.iloc[position]!r}"
             + (f" (format {time_format!r})" if time_format else "")
             + ". Fix the cell, or set `data.time_format`."
@@ -226,15 +254,8 @@ def _infer_freq(index: pd.DatetimeIndex) -> str | None:
     return frequency if frequency is None or isinstance(frequency, str) else frequency.freqstr
 
 
-def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame | None = None) -> str | None:
-    """Check timestamps are strictly increasing; warn about gaps.
-
-    Returns:
-        The pandas frequency string of the regular grid the timestamps lie on, or None.
-
-    Raises:
-        DataError: a duplicate timestamp, or one earlier than the row before it.
-    """
+def _check_order(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame | None) -> None:
+    """Raise on a duplicate timestamp, or one earlier than the row before it."""
     if index.tz is not None:
         index = index.tz_convert(None)
     steps = np.diff(index.asi8)
@@ -242,7 +263,7 @@ def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame |
     if duplicates.size:
         position = int(duplicates[0]) + 1
         raise DataError(
-            f"{origin.capitalize()}: the time column has {duplicates.size} duplicate timestamp(s); the first, "
+            f"{sentence(origin)}: the time column has {duplicates.size} duplicate timestamp(s); the first, "
             f"{index[position]}, is at {_row_label(origin, position, frame)} and the row before it. "
             "Aggregate or remove duplicates so each time step appears once."
         )
@@ -250,42 +271,141 @@ def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame |
     if backwards.size:
         position = int(backwards[0]) + 1
         raise DataError(
-            f"{origin.capitalize()}: the time column must increase, but {_row_label(origin, position, frame)} "
+            f"{sentence(origin)}: the time column must increase, but {_row_label(origin, position, frame)} "
             f"({index[position]}) is earlier than the row before it ({index[position - 1]}). "
             "Sort the data by time."
         )
-    if len(index) < 3:
-        return None
-    frequency = _infer_freq(index)
-    if frequency is not None:
-        return frequency
-    # Gaps hide the frequency: infer it from the first rows, then list what is missing from that grid.
-    guesses = (
-        _infer_freq(index[begin : begin + k])
-        for k in (50, 10, 3)
-        if len(index) >= k
-        for begin in (0, len(index) - k)
-    )
-    head = next((guess for guess in guesses if guess is not None), None)
-    if head is None:
-        warnings.warn(
-            f"{origin.capitalize()}: the time column is not on a regular grid; forecast timestamps will "
-            "not be available.",
-            DataWarning,
-            stacklevel=3,
+
+
+def _grid_frequency(
+    index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame | None, rows: np.ndarray | None, expected: str | None
+) -> tuple[str | None, bool]:
+    """The frequency of the regular grid increasing timestamps lie on (None: no regular grid).
+
+    `expected` (a trained run's frequency) is the grid new data must lie on; without
+    it the grid is inferred, from the first or last rows when gaps hide it.
+
+    Returns:
+        (frequency, whether every step of its grid is known to be present).
+
+    Raises:
+        DataError: a timestamp off that grid, naming its row.
+    """
+    if expected is None:
+        if len(index) < 3:
+            return None, False
+        frequency = _infer_freq(index)
+        if frequency is not None:
+            return frequency, True  # pandas found every row one step after the last: no gap, none off the grid
+        guesses = (
+            _infer_freq(index[begin : begin + k])
+            for k in (50, 10, 3)
+            if len(index) >= k
+            for begin in (0, len(index) - k)
         )
-        return None
-    grid = pd.date_range(index[0], index[-1], freq=head)
-    missing = grid.difference(index)
-    if len(missing):
+        frequency = next((guess for guess in guesses if guess is not None), None)
+        if frequency is None:
+            warnings.warn(
+                f"{sentence(origin)}: the time column is not on a regular grid; forecast timestamps will "
+                "not be available.",
+                DataWarning,
+                stacklevel=4,
+            )
+            return None, False
+    else:
+        frequency = expected
+    off = np.flatnonzero(~index.isin(pd.date_range(index[0], index[-1], freq=frequency)))
+    if off.size:
+        position = int(off[0])
+        grid = f"the run's {frequency!r} time grid" if expected else f"the {frequency!r} grid of the other rows"
+        raise DataError(
+            f"{sentence(origin)}: {_row_label(origin, _source_row(rows, position), frame)} holds {index[position]}, "
+            f"which is not on {grid} (counted from {index[0]}; {off.size} such row(s)). Fix the timestamp so "
+            "every row is one step of the grid."
+        )
+    return frequency, False
+
+
+def _source_row(rows: np.ndarray | None, position: int) -> int:
+    """The source row of a table row (`rows`: source rows kept, or None when every row is kept)."""
+    return position if rows is None else int(rows[position])
+
+
+def check_time_index(
+    index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame | None = None, *, frequency: str | None = None
+) -> str | None:
+    """Check timestamps are strictly increasing and lie on one regular grid.
+
+    Missing steps of the grid (gaps) are not judged here: `load_table` handles them
+    by the `data.missing` policy.
+
+    Args:
+        index: The parsed timestamps.
+        origin: Where they came from, for messages.
+        frame: The source table, for index labels in messages.
+        frequency: The grid they must lie on (a trained run's); None: inferred.
+
+    Returns:
+        The pandas frequency string of the regular grid the timestamps lie on, or None.
+
+    Raises:
+        DataError: a duplicate timestamp, one earlier than the row before it, or one off the grid.
+    """
+    _check_order(index, origin, frame)
+    naive = index.tz_convert(None) if index.tz is not None else index
+    return _grid_frequency(naive, origin, frame, None, frequency)[0]
+
+
+def _fill_time_gaps(
+    data: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    frequency: str,
+    policy: str,
+    origin: str,
+    source: pd.DataFrame,
+    rows: np.ndarray | None,
+) -> tuple[pd.DataFrame, pd.DatetimeIndex, np.ndarray | None]:
+    """Missing steps of the time grid, handled by the `missing` policy like empty cells.
+
+    `error` names the first missing step; `interpolate` and `ffill` insert the
+    missing rows (empty, filled as the policy fills empty cells); `drop` keeps the
+    rows as they are, windows spanning the gaps, and warns.
+
+    Returns:
+        (data, timestamps, source row of each row (-1 for an inserted one), or None
+        when the rows are the source's).
+    """
+    naive = index.tz_convert(None) if index.tz is not None else index
+    grid = pd.date_range(naive[0], naive[-1], freq=frequency)
+    missing = grid.difference(naive)
+    if not len(missing):
+        return data, index, rows
+    if policy == "drop":
         warnings.warn(
-            f"{origin.capitalize()}: the time column has {len(missing)} gap(s) in its {head!r} grid; the first "
+            f"{sentence(origin)}: the time column has {len(missing)} gap(s) in its {frequency!r} grid; the first "
             f"missing timestamp is {missing[0]}. Windows span the gaps as if the rows were adjacent; fill the "
             "rows if that matters.",
             DataWarning,
             stacklevel=3,
         )
-    return head
+        return data, index, rows
+    before = int(naive.searchsorted(missing[0])) - 1
+    if policy == "error":
+        raise DataError(
+            f"{sentence(origin)}: the time column skips {len(missing)} step(s) of its {frequency!r} grid; the "
+            f"first missing one, {missing[0]}, belongs after {_row_label(origin, _source_row(rows, before), source)} "
+            f"({naive[before]}). Add the missing rows, or set `data.missing` to 'interpolate' or 'ffill' to fill "
+            "them (or 'drop' to let windows span the gap)."
+        )
+    at = grid.get_indexer(naive)
+    filled = pd.DataFrame(np.nan, index=range(len(grid)), columns=data.columns)
+    filled.iloc[at] = data.to_numpy(dtype=np.float64)
+    if policy == "ffill":
+        filled = filled.ffill()  # the grid starts at a real row, so every inserted row has one before it
+    sources = np.full(len(grid), -1)
+    sources[at] = np.arange(len(naive)) if rows is None else rows
+    times = grid.tz_localize("UTC").tz_convert(index.tz) if index.tz is not None else grid
+    return filled, times, sources
 
 
 def _check_finite_array(values: np.ndarray, columns: list[str], origin: str) -> None:
@@ -298,7 +418,7 @@ def _check_finite_array(values: np.ndarray, columns: list[str], origin: str) -> 
             value = chunk[row, col]
             kind = "NaN" if np.isnan(value) else "an infinite value"
             raise DataError(
-                f"{origin.capitalize()}: {_row_label(origin, position, None)}, column {columns[col]!r} holds "
+                f"{sentence(origin)}: {_row_label(origin, position, None)}, column {columns[col]!r} holds "
                 f"{kind}. Remove or fix it (or set `data.missing` for NaN)."
             )
 
@@ -316,7 +436,7 @@ def _apply_missing(
     if infinite.any():
         row, col = np.argwhere(infinite)[0]
         raise DataError(
-            f"{origin.capitalize()}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} holds "
+            f"{sentence(origin)}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} holds "
             f"{values[row, col]}. Infinite values are never filled; fix the cell."
         )
     missing = np.isnan(values)
@@ -325,7 +445,7 @@ def _apply_missing(
     if policy == "error":
         row, col = np.argwhere(missing)[0]
         raise DataError(
-            f"{origin.capitalize()}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
+            f"{sentence(origin)}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
             f"empty or NaN ({int(missing.sum())} missing cell(s) in the selected columns). Fix the data, or set "
             "`data.missing` to 'interpolate', 'ffill' or 'drop'."
         )
@@ -338,7 +458,7 @@ def _apply_missing(
         if left.any():
             row, col = np.argwhere(left)[0]
             raise DataError(
-                f"{origin.capitalize()}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
+                f"{sentence(origin)}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
                 "missing and has no earlier value to carry forward. Use `data.missing: interpolate` or `drop`."
             )
         return filled, None
@@ -383,7 +503,7 @@ def interpolate_within(
         row, col = (int(k) for k in np.argwhere(left)[0])
         name, lo, hi = next(segment for segment in segments if segment[1] <= row < segment[2])
         raise DataError(
-            f"{origin.capitalize()}: column {columns[col]!r} has no value in rows {lo + 1}-{hi} (the {name}) "
+            f"{sentence(origin)}: column {columns[col]!r} has no value in rows {lo + 1}-{hi} (the {name}) "
             "nor before them, and `missing: interpolate` never fills rows from a later split. "
             "Fill them, or start the data later."
         )
@@ -399,19 +519,26 @@ def resolve_columns(
         unknown = [name for name in names if name not in available]
         if unknown:
             raise DataError(
-                f"`data.{role}` names column(s) {unknown} that {origin} does not have. "
-                f"Available columns: {available}."
+                f"`data.{role}` names column(s) {unknown} that {origin} does not have"
+                f"{_did_you_mean(unknown[0], available)}. Available columns: {available}."
             )
     if not features:
-        raise DataError(f"{origin.capitalize()} has no numeric column to use as a feature. Set `data.features`.")
+        raise DataError(f"{sentence(origin)} has no numeric column to use as a feature. Set `data.features`.")
     return features, targets
 
 
 def read_source(
     config: DataConfig, frame: pd.DataFrame | np.ndarray | None, base_dir: Path | None
 ) -> tuple[pd.DataFrame | np.ndarray, str, DatasetInfo | None]:
-    """The raw source: a DataFrame (or the caller's array), a name for messages, and registry info."""
+    """The raw source: a DataFrame (or the caller's array), a name for messages, and registry info.
+
+    `frame` may also be the path of a CSV or Parquet file (new data for a trained
+    run), read as `data.path` is but from anywhere.
+    """
     if frame is not None:
+        if isinstance(frame, (str, Path)):
+            file = input_file(frame)
+            return read_file(file), f"file '{file.name}'", None
         if isinstance(frame, pd.DataFrame):
             return frame, "DataFrame", None
         if isinstance(frame, (pd.Series,)):
@@ -472,30 +599,42 @@ def load_table(
     base_dir: Path | None = None,
     *,
     segments: Segments | None = None,
+    frequency: str | None = None,
 ) -> Table:
     """Read and check the source named by `config` (or `frame`), select features and targets.
 
+    The checks, in order: the columns named exist, their cells are numbers, the
+    time column parses and strictly increases, empty cells follow `data.missing`,
+    and the timestamps lie on one regular grid whose missing steps (gaps) follow
+    `data.missing` too: `error` names the first, `interpolate` and `ffill` insert
+    the missing rows and fill them as they fill empty cells, `drop` lets windows
+    span them (with a `DataWarning`). Training data and a trained run's new data
+    (`load_new_table`) pass through these same checks.
+
     Args:
         config: The data section.
-        frame: A DataFrame or array from Python; replaces `dataset`/`path`.
+        frame: A DataFrame or array from Python, or a CSV/Parquet path; replaces `dataset`/`path`.
         base_dir: Folder that a relative `config.path` is resolved against.
         segments: For `missing: interpolate`: called with the read table (gaps still
             NaN), returns its chronological splits `(name, first row, end row)`;
             gaps are filled within each (see `interpolate_within`). None: the
             whole series is one segment. `prepare` passes the split plan's parts.
+        frequency: The time grid the rows must lie on (a trained run's, for new
+            data); None: inferred from the timestamps.
 
     Returns:
         The checked `Table`.
 
     Raises:
         DataError: unreadable or empty source, unknown columns, non-numeric, NaN or
-            infinite cells (naming the row and column), bad or unsorted timestamps.
+            infinite cells (naming the row and column), bad, unsorted, duplicate or
+            off-grid timestamps, or missing time steps under `missing: error`.
     """
     source, origin, info = read_source(config, frame, base_dir)
     if isinstance(source, np.ndarray):
         return _table_from_array(source, config, segments)
     if len(source) == 0:
-        raise DataError(f"{origin.capitalize()} has no rows. Give a table with data rows.")
+        raise DataError(f"{sentence(origin)} has no rows. Give a table with data rows.")
     source = source.rename(columns=str)
     time_column = config.time_column or (info.time_column if info else None)
     time_format = config.time_format or (info.time_format if info and time_column == info.time_column else None)
@@ -517,13 +656,24 @@ def load_table(
         time_index = source.index
     else:
         time_index = None
+    if time_index is not None:
+        _check_order(time_index, origin, source)
     data, kept = _apply_missing(data, config.missing, origin, source)
     if kept is not None:
         if len(kept) == 0:
-            raise DataError(f"{origin.capitalize()}: every row has a missing value, so `missing: drop` left none.")
+            raise DataError(f"{sentence(origin)}: every row has a missing value, so `missing: drop` left none.")
         if time_index is not None:
             time_index = time_index[kept]
-    frequency = check_time_index(time_index, origin, source) if time_index is not None else None
+    rows = kept
+    if time_index is not None:
+        naive = time_index.tz_convert(None) if time_index.tz is not None else time_index
+        frequency, complete = _grid_frequency(naive, origin, source, rows, frequency)
+        if frequency is not None and not complete:
+            data, time_index, rows = _fill_time_gaps(
+                data, time_index, frequency, config.missing, origin, source, rows
+            )
+    else:
+        frequency = None
     values = np.ascontiguousarray(data.to_numpy(dtype=np.float64))
     table = Table(
         values=values,
@@ -536,7 +686,62 @@ def load_table(
         period=info.period if info else None,
         time_column=time_column,
         time_format=time_format if time_column else None,
+        source_rows=rows,
     )
     if config.missing == "interpolate":
         table.values = interpolate_within(values, order, _segments_of(table, segments), origin)
     return table
+
+
+def load_new_table(
+    config: DataConfig,
+    fitted: Transform,
+    data: pd.DataFrame | np.ndarray | str | Path | None = None,
+    base_dir: Path | None = None,
+    *,
+    segments: Segments | None = None,
+) -> Table:
+    """New data for a trained run, read and checked by `load_table` exactly as its training data was.
+
+    The columns, the time column and the time grid are the run's (`fitted`); the
+    `missing` policy is the config's, so cells and time steps missing from new data
+    are refused or filled as training refused or filled them.
+
+    Args:
+        config: The run's data section.
+        fitted: The run's fitted `Transform` (its columns, time column and frequency).
+        data: A DataFrame (a DatetimeIndex serves as timestamps when it lacks the
+            time column), a CSV/Parquet path, or an array `(n, len(fitted.columns))`
+            in the run's column order; None: the config's own source.
+        base_dir: Folder that a relative `config.path` is resolved against.
+        segments: As for `load_table`.
+
+    Returns:
+        The checked `Table`, its columns in `fitted.columns` order.
+
+    Raises:
+        DataError: anything `load_table` refuses in training data, naming the file, row and column.
+    """
+    if data is not None and not isinstance(data, (str, Path, pd.DataFrame, pd.Series)):
+        array = np.asarray(data)
+        array = array.reshape(len(array), -1) if array.ndim == 1 else array
+        if array.ndim != 2 or array.shape[1] != len(fitted.columns):
+            raise DataError(
+                f"`frame` as an array must have shape (n, {len(fitted.columns)}) with columns {fitted.columns}; "
+                f"received shape {array.shape}. Pass a DataFrame with named columns."
+            )
+        if list(fitted.columns) != [f"x{k}" for k in range(array.shape[1])]:
+            data = pd.DataFrame(array, columns=list(fitted.columns))
+        # else the run was trained on an array too: read it as one, its dtype kept
+    time_column = fitted.time_column
+    if isinstance(data, pd.DataFrame) and time_column not in data.columns and isinstance(data.index, pd.DatetimeIndex):
+        time_column = None  # the timestamps are the index
+    resolved = config.model_copy(
+        update={
+            "features": list(fitted.features),
+            "targets": list(fitted.targets),
+            "time_column": time_column,
+            "time_format": fitted.time_format if time_column else None,
+        }
+    )
+    return load_table(resolved, data, base_dir, segments=segments, frequency=fitted.frequency)

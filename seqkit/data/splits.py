@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from seqkit.config import data as data_config
+from seqkit.data.sources import sentence
 from seqkit.errors import ConfigError, DataError
 
 
@@ -196,7 +197,12 @@ def minimum_length(
 
 
 def plan_splits(
-    n: int, config: data_config.DataConfig, time_index: pd.DatetimeIndex | None = None, first_valid: int = 0
+    n: int,
+    config: data_config.DataConfig,
+    time_index: pd.DatetimeIndex | None = None,
+    first_valid: int = 0,
+    *,
+    origin: str | None = None,
 ) -> SplitPlan:
     """Window starts of train/validation/test for a series of `n` rows.
 
@@ -205,6 +211,7 @@ def plan_splits(
         config: The data section (`split`, `lookback`, `horizon`, `gap`, `stride`).
         time_index: Timestamps, needed by `split.type: date`.
         first_valid: First row a window may start at (differencing leaves earlier rows undefined).
+        origin: Where the rows came from ("file 'x.csv'"), to name it in messages.
 
     Returns:
         A `SplitPlan`. `val` / `test` are None when their size is 0.
@@ -217,7 +224,7 @@ def plan_splits(
     if isinstance(config.split, data_config.RandomSplit):
         if not config.allow_random_split:
             raise ConfigError("`split.type: random` leaks test data into training; set `allow_random_split: true`.")
-        return _random(n, config, first_valid)
+        return _random(n, config, first_valid, origin)
     plan = chronological_plan(n, config, time_index=time_index, first_valid=first_valid)
     missing = missing_splits(plan, config)
     if not missing:
@@ -226,7 +233,7 @@ def plan_splits(
     span = config.lookback + config.gap + config.horizon
     need = span + first_valid if name == "train" or config.split.context == "split" else config.horizon
     minimum = minimum_length(config, n, first_valid=first_valid)
-    total = f" The series has {n} rows" + (f"; with this split it needs at least {minimum}." if minimum else ".")
+    total = f" {_series(origin)} has {n} rows" + (f"; with this split it needs at least {minimum}." if minimum else ".")
     diff_note = f" + {first_valid} rows used up by differencing" if first_valid and need > config.horizon else ""
     raise DataError(
         f"The {name} split has {plan.rows(name)} target row(s) but one window needs {need}"
@@ -239,13 +246,18 @@ def plan_splits(
     )
 
 
-def _random(n: int, config: data_config.DataConfig, first_valid: int) -> SplitPlan:
+def _series(origin: str | None) -> str:
+    """What messages call the rows: the source when it is known."""
+    return "The series" if origin is None else sentence(origin)
+
+
+def _random(n: int, config: data_config.DataConfig, first_valid: int, origin: str | None) -> SplitPlan:
     split = config.split
     last = n - config.lookback - config.gap - config.horizon
     if last < first_valid:
         need = config.lookback + config.gap + config.horizon + first_valid
         raise DataError(
-            f"The series has {n} rows but one window needs {need} (`lookback` {config.lookback} + `gap` "
+            f"{_series(origin)} has {n} rows but one window needs {need} (`lookback` {config.lookback} + `gap` "
             f"{config.gap} + `horizon` {config.horizon}); it needs at least {need} rows. Give more data."
         )
     starts = np.arange(first_valid, last + 1, config.stride, dtype=np.int64)

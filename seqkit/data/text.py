@@ -33,7 +33,7 @@ import numpy as np
 
 from seqkit.config.data import DataConfig, TextConfig
 from seqkit.data.datasets.registry import load_text
-from seqkit.data.sources import resolve_path
+from seqkit.data.sources import input_file, resolve_path
 from seqkit.data.splits import SplitWindows, chronological_plan, minimum_length, missing_splits
 from seqkit.data.windows import Windows, WindowStarts, take_windows, window_rows
 from seqkit.errors import ConfigError, DataError
@@ -380,8 +380,10 @@ class PreparedText:
     spans: dict[str, tuple[int, int]]
 
 
-def _read_corpus(config: DataConfig, text: str | None, base_dir: Path | None) -> tuple[str, str]:
-    """The text and a name for it in messages."""
+def _read_corpus(config: DataConfig, text: str | Path | None, base_dir: Path | None) -> tuple[str, str]:
+    """The text and a name for it in messages; a `Path` (new data for a trained run) is read as `data.path` is."""
+    if isinstance(text, Path):
+        return _read_text_file(input_file(text), "the input file")
     if text is not None:
         if not isinstance(text, str):
             raise DataError(f"`text` must be a str; received {type(text).__name__}. Decode bytes first.")
@@ -389,30 +391,34 @@ def _read_corpus(config: DataConfig, text: str | None, base_dir: Path | None) ->
     if config.dataset is not None:
         return load_text(config.dataset), f"text corpus {config.dataset!r}"
     if config.path is not None:
-        file = resolve_path(config.path, base_dir)
-        if file.suffix.lower() != ".txt":
-            raise DataError(f"`data.path` {file.name!r} must be a UTF-8 .txt file for `text`. Save it as .txt.")
-        try:
-            # utf-8-sig drops a byte-order mark; newlines are read as "\n" whatever the platform wrote.
-            return file.read_text(encoding="utf-8-sig"), f"file '{file.name}'"
-        except UnicodeDecodeError as error:
-            bad = error.object[error.start : error.start + 1]
-            raise DataError(
-                f"File '{file.name}' is not valid UTF-8: byte {error.start} ({bad!r}) cannot be decoded. "
-                "Re-save the file as UTF-8."
-            ) from error
-        except OSError as error:
-            raise DataError(f"File '{file.name}' could not be read: {error}.") from error
+        return _read_text_file(resolve_path(config.path, base_dir), "`data.path`")
     raise DataError(
         "No text to prepare. Set `data.dataset` (e.g. `pydoc_topics`), `data.path` (a .txt file next to the "
         "config), or pass `text=` from Python."
     )
 
 
+def _read_text_file(file: Path, role: str) -> tuple[str, str]:
+    """A UTF-8 `.txt` file's text and its name for messages; every way it can fail is a `DataError`."""
+    if file.suffix.lower() != ".txt":
+        raise DataError(f"{role} {file.name!r} must be a UTF-8 .txt file for `text`. Save it as .txt.")
+    try:
+        # utf-8-sig drops a byte-order mark; newlines are read as "\n" whatever the platform wrote.
+        return file.read_text(encoding="utf-8-sig"), f"file '{file.name}'"
+    except UnicodeDecodeError as error:
+        bad = error.object[error.start : error.start + 1]
+        raise DataError(
+            f"File '{file.name}' is not valid UTF-8: byte {error.start} ({bad!r}) cannot be decoded. "
+            "Re-save the file as UTF-8."
+        ) from error
+    except OSError as error:
+        raise DataError(f"File '{file.name}' could not be read: {error}.") from error
+
+
 def prepare_text(
     config: DataConfig,
     *,
-    text: str | None = None,
+    text: str | Path | None = None,
     base_dir: Path | None = None,
     vocabulary: Vocabulary | None = None,
 ) -> PreparedText:
@@ -425,7 +431,9 @@ def prepare_text(
 
     Args:
         config: The `data:` section, with `text` set.
-        text: The text from Python; replaces `dataset` / `path`.
+        text: The text from Python, or the `Path` of a UTF-8 `.txt` file (new data
+            for a trained run, read and checked as `data.path` is); replaces
+            `dataset` / `path`.
         base_dir: Folder of the config file; `config.path` is resolved against it
             (default: the working directory), and may not leave it.
         vocabulary: An already fitted `Vocabulary` (a trained run's) to encode with

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from seqkit.config import data as data_config
+from seqkit.data.sources import load_new_table, sentence
 from seqkit.errors import DataError
 
 _JSON_VERSION = 1
@@ -358,13 +359,22 @@ class Transform:
 
     # ------------------------------------------------------------------ inference on new data
 
-    def make_inputs(self, frame: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, ForecastContext]:
+    def make_inputs(
+        self, frame, config: data_config.DataConfig | None = None
+    ) -> tuple[np.ndarray, ForecastContext]:
         """Model input for forecasting the `horizon` steps after the end of `frame`.
+
+        `frame` is read and checked exactly as training data is (`load_new_table`):
+        the run's columns present, numbers only, the time column parsed, increasing,
+        without duplicates and on the run's time grid, empty cells and missing time
+        steps handled by `config.missing` (`error` when no config is given).
 
         Args:
             frame: A DataFrame with (at least) the columns `self.columns` (and the time
-                column, if the model was trained with one), or an array `(n, len(columns))`
-                in that column order. Only the last `lookback + first_valid` rows are used.
+                column, if the model was trained with one), a CSV/Parquet path, or an
+                array `(n, len(columns))` in that column order. Only the last
+                `lookback + first_valid` rows feed the model.
+            config: The run's data section (for its `missing` policy).
 
         Returns:
             (x float32 `(1, lookback, n_features)`, context for `to_original`). When
@@ -372,72 +382,31 @@ class Transform:
             (starting `gap + 1` steps after the last row).
 
         Raises:
-            DataError: missing columns, too few rows, or NaN / non-numeric cells.
+            DataError: missing columns, too few rows, non-numeric or missing cells, or
+                timestamps out of order, duplicated or missing, naming the file, row and column.
         """
+        if config is None:
+            config = data_config.DataConfig(lookback=self.lookback, horizon=self.horizon, gap=self.gap)
+        table = load_new_table(config, self, frame)
         need = self.lookback + self.first_valid
-        times = None
-        if isinstance(frame, pd.DataFrame):
-            missing = [name for name in self.columns if name not in frame.columns]
-            if missing:
-                raise DataError(
-                    f"`frame` lacks column(s) {missing}; the model needs columns {self.columns} "
-                    f"(features {self.features}, targets {self.targets}). Received {list(frame.columns)}."
-                )
-            tail = frame.iloc[-need:]
-            try:
-                values = tail[self.columns].to_numpy(dtype=np.float64)
-            except (TypeError, ValueError) as error:
-                raise DataError(f"`frame` columns {self.columns} must hold numbers: {error}.") from error
-            times = self._next_times(frame)
-        else:
-            array = np.asarray(frame)
-            array = array.reshape(len(array), -1) if array.ndim == 1 else array
-            if array.ndim != 2 or array.shape[1] != len(self.columns):
-                raise DataError(
-                    f"`frame` as an array must have shape (n, {len(self.columns)}) with columns {self.columns}; "
-                    f"received shape {array.shape}. Pass a DataFrame with named columns."
-                )
-            values = array[-need:].astype(np.float64)
-        if len(values) < need:
+        if len(table.values) < need:
             extra = f" plus {self.first_valid} for differencing" if self.first_valid else ""
             raise DataError(
-                f"`frame` has {len(values)} row(s); forecasting needs at least {need} (`lookback` "
-                f"{self.lookback}{extra}). Give a longer history."
+                f"{sentence(table.origin)} has {len(table.values)} row(s); forecasting needs at least {need} "
+                f"(`lookback` {self.lookback}{extra}). Give a longer history."
             )
-        bad = ~np.isfinite(values)
-        if bad.any():
-            row, col = np.argwhere(bad)[0]
-            raise DataError(
-                f"`frame`: row {len(frame) - need + row + 1} of column {self.columns[col]!r} is "
-                f"{values[row, col]}. Fill it before forecasting."
-            )
-        model = self.apply(values, origin="`frame`")
+        values = table.values[-need:]
+        model = self.apply(values, origin=sentence(table.origin), row_offset=len(table.values) - need)
         block = model[None, -self.lookback :, :].copy()
         ref = window_reference(block, self.window_norm, self.window_norm_mode)
         x = apply_window_norm(block, ref, self.window_norm_mode)[:, :, self.feature_index]
         target_ref = None if ref is None else ref[:, 0, self.target_index]
         stages = self.stages_of_targets(values[:, self.target_index])
         context = self.context_at(stages, np.array([len(values)]), target_ref)
-        context.times = times
+        if self.frequency is not None and table.time_index is not None:
+            steps = pd.date_range(table.time_index[-1], periods=self.gap + self.horizon + 1, freq=self.frequency)
+            context.times = steps[self.gap + 1 :]
         return np.ascontiguousarray(x, dtype=np.float32), context
-
-    def _next_times(self, frame: pd.DataFrame) -> pd.DatetimeIndex | None:
-        if self.frequency is None:
-            return None
-        if self.time_column is not None and self.time_column in frame.columns:
-            column = frame[self.time_column]
-            source = column.astype(str) if self.time_format else column
-            last = pd.to_datetime(source.iloc[-1:], format=self.time_format, errors="coerce").iloc[0]
-        elif isinstance(frame.index, pd.DatetimeIndex) and len(frame.index):
-            last = frame.index[-1]
-        else:
-            return None
-        if pd.isna(last):
-            raise DataError(
-                f"`frame`: the last value of time column {self.time_column!r} is not a date. Fix it."
-            )
-        steps = pd.date_range(last, periods=self.gap + self.horizon + 1, freq=self.frequency)
-        return steps[self.gap + 1 :]
 
     # ------------------------------------------------------------------ JSON state
 

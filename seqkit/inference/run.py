@@ -78,12 +78,19 @@ class Run:
 
         Args:
             data: A DataFrame, a CSV/Parquet path (a text or `.txt` path for a
-                language model), or None for the run's own data. New data is split
-                and windowed as the config says, but scaled with the run's fitted
-                preprocessing, not refitted.
+                language model), or None for the run's own data. New data is read
+                and checked exactly as the training data was (the run's columns, the
+                time column increasing, without duplicates, its missing steps and
+                empty cells handled by `data.missing`; for text, the text checks),
+                split and windowed as the config says, and scaled with the run's
+                fitted preprocessing, not refitted.
 
         Returns:
             The metrics dict, with a printable `report` entry.
+
+        Raises:
+            DataError: The data is refused, in the words training uses, naming the
+                file (or DataFrame), row, line and column.
         """
         if data is None:
             if self._prepared is None:
@@ -99,7 +106,8 @@ class Run:
         Args:
             data: A DataFrame (or CSV/Parquet path) with the run's feature
                 columns (and its time column, if it had one), at least
-                `lookback` rows long; only its last `lookback` rows are used.
+                `lookback` rows long; only its last `lookback` rows feed the
+                model, but all of it is checked exactly as the training data was.
 
         Returns:
             A forecast: one row per forecast step, the timestamp (or step number)
@@ -107,7 +115,10 @@ class Run:
             class's probability.
 
         Raises:
-            DataError: Missing columns or too few rows, naming what is expected.
+            DataError: Missing columns, too few rows, non-numeric or empty cells,
+                timestamps out of order, duplicated or missing (under
+                `data.missing: error`), in the words training uses, naming the
+                file (or DataFrame), row, line and column.
             RunError: A language model (use `generate`).
         """
         return self.task.predict(self.model, self.preprocessing, data)

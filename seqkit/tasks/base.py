@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from seqkit.config.experiment import ExperimentConfig
-from seqkit.errors import ConfigError, DataError, RunError
+from seqkit.errors import ConfigError, RunError
 from seqkit.models.spec import SequenceSpec
 
 
@@ -88,19 +88,13 @@ class Task(abc.ABC):
         """
 
     def read_data(self, source):
-        """New data as given by a user: a CSV/Parquet path is read, anything else is passed on.
+        """New data as given by a user, for `prepare(data=...)` and `predict`.
 
-        Raises:
-            DataError: The file does not exist, is empty, or cannot be read.
+        A path stays a path: the data layer reads it and checks it exactly as
+        training data (so its messages name the file, row and line, and a missing
+        file is a `DataError` there); a DataFrame or array is passed on as it is.
         """
-        if not isinstance(source, (str, Path)):
-            return source
-        from seqkit.data.sources import read_file
-
-        file = Path(source)
-        if not file.exists():
-            raise DataError(f"input file '{file}' does not exist")
-        return read_file(file)
+        return Path(source) if isinstance(source, str) else source
 
     def check_data(self) -> SequenceSpec:
         """Open the config's data and check it as training would, without building or fitting a model.
@@ -246,6 +240,9 @@ class Task(abc.ABC):
 
     def predict(self, model, preprocessing, data) -> Any:
         """Predict from new data (a DataFrame or a CSV/Parquet path) with a trained model.
+
+        The data is checked as the training data was (columns, cells, time column,
+        `data.missing`), so what training refuses is refused here in the same words.
 
         Raises:
             RunError: The task does not predict from tables.

@@ -91,7 +91,7 @@ class ClassifyTask(Task):
 
         from seqkit.models import predict_array
 
-        x, context = preprocessing.transform.make_inputs(self.read_data(data))
+        x, context = preprocessing.transform.make_inputs(self.read_data(data), self.config.data)
         probabilities = predict_array(model, x, stateful_batch=self.fixed_batch)[0]
         classes = list(preprocessing.labels.classes)
         result = pd.DataFrame([probabilities], columns=[f"p_{name}" for name in classes])

@@ -126,7 +126,7 @@ class ForecastTask(Task):
 
         from seqkit.models import predict_array
 
-        x, context = preprocessing.make_inputs(self.read_data(data))
+        x, context = preprocessing.make_inputs(self.read_data(data), self.config.data)
         y = preprocessing.to_original(predict_array(model, x, stateful_batch=self.fixed_batch), context)[0]
         result = pd.DataFrame(y, columns=list(preprocessing.targets))
         times = getattr(context, "times", None)

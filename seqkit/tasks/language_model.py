@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqkit.errors import ConfigError, DataError, RunError
+from seqkit.errors import ConfigError, RunError
 from seqkit.models.spec import SequenceSpec
 from seqkit.tasks.base import Evaluation, Task, split_counts
 
@@ -31,13 +31,9 @@ class LanguageModelTask(Task):
         return Vocabulary
 
     def read_data(self, source):
-        """A text: a `.txt` path is read as UTF-8, a string from Python is the text itself."""
-        if isinstance(source, Path):
-            if not source.exists():
-                raise DataError(f"input file '{source}' does not exist")
-            return source.read_text(encoding="utf-8")
+        """A text: a `.txt` path stays a path (read and checked by `prepare_text`), a string from Python is the text."""
         if isinstance(source, str) and Path(source).suffix.lower() == ".txt":
-            return self.read_data(Path(source))
+            return Path(source)
         return source
 
     def prepare(self, *, data=None, preprocessing=None):
