@@ -252,7 +252,10 @@ class DataConfig(Section):
         period: Seasonal period in steps (e.g. 12 for monthly data), used by
             `seasonal_diff` and by seasonal baselines.
         missing: `error` (default), `interpolate`, `ffill` or `drop` for NaN / empty
-            cells. Infinite and non-numeric cells are always errors. `interpolate`
+            cells and for time steps missing from the time column's grid (missing
+            steps are inserted and filled; `drop` lets windows span them, with a
+            warning). The same policy applies to new data given to `predict` and
+            `evaluate --data`. Infinite and non-numeric cells are always errors. `interpolate`
             is linear within each chronological split (train, validation, test,
             embargo rows), never from a later split: a split's leading gap takes its
             first value, a trailing gap carries the last value forward. Within a
