@@ -10,13 +10,14 @@ accepts exactly what `seqkit train` accepts.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import itertools
 import typing
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
+
+from seqkit.config.loading import _lenient_rule_problems, _pydantic_problems, _strip, config_from_dict, set_path
 
 if TYPE_CHECKING:
     from seqkit.config.experiment import ExperimentConfig
@@ -25,21 +26,6 @@ SEARCHABLE = ("model", "train", "data")
 
 #: The most points whose every combination is validated; a larger space is checked value by value.
 MAX_CHECKED_POINTS = 1024
-
-
-def set_path(raw: dict, path: str, value: Any) -> dict:
-    """A copy of a raw config mapping with the setting at dotted `path` replaced by `value`."""
-    result = copy.deepcopy(raw)
-    node = result
-    parts = path.split(".")
-    for part in parts[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            node[part] = child
-        node = child
-    node[parts[-1]] = copy.deepcopy(value)
-    return result
 
 
 def base_mapping(cfg: ExperimentConfig) -> dict:
@@ -57,8 +43,6 @@ def with_values(cfg: ExperimentConfig, values: dict[str, Any]) -> ExperimentConf
     Raises:
         ConfigError: The point breaks a config rule, listing each problem.
     """
-    from seqkit.config.loading import config_from_dict
-
     raw = base_mapping(cfg)
     for path, value in values.items():
         raw = set_path(raw, path, value)
@@ -174,7 +158,6 @@ def _point_text(point: tuple) -> str:
 def _problems_of(raw: dict) -> list[tuple[str, str]]:
     """The problems `seqkit train` would report for this mapping (empty: it is a valid config)."""
     from seqkit.config.experiment import ExperimentConfig
-    from seqkit.config.loading import _lenient_rule_problems, _pydantic_problems
 
     try:
         ExperimentConfig.model_validate(raw)
@@ -216,8 +199,6 @@ def _model_class(annotation: Any, value: Any) -> type[BaseModel] | None:
     """The section class of a field: its value's class, else the one model in its annotation."""
     if isinstance(value, BaseModel):
         return type(value)
-    from seqkit.config.loading import _strip
-
     annotation = _strip(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation

@@ -100,6 +100,11 @@ class ConfigHyperModel(kt.HyperModel):
         self._builds: dict[str, int] = {}
         self._current = None
 
+    def declare_hyperparameters(self, hp: kt.HyperParameters) -> None:
+        """Register every dimension of `tune.space` with `hp` (KerasTuner's space, before any trial)."""
+        for path, dimension in self.config.tune.space.items():
+            declare(hp, path, dimension)
+
     def trial_config(self, hp: kt.HyperParameters) -> ExperimentConfig:
         """The ordinary config of the trial `hp` describes (values registered with `hp` on first use).
 

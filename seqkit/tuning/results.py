@@ -26,8 +26,8 @@ from typing import Any
 import yaml
 
 from seqkit.config.experiment import ExperimentConfig
-from seqkit.config.loading import load_config
-from seqkit.config.space import base_mapping, set_path
+from seqkit.config.loading import load_config, set_path
+from seqkit.config.space import base_mapping
 from seqkit.errors import RunError
 from seqkit.files import atomic_write_text, read_json_object
 

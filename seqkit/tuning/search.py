@@ -83,7 +83,7 @@ def tune(
     folder, config = _tuning_folder(config, overrides, tuning_dir, resume, role)
     hypermodel = ConfigHyperModel(config, verbose=0)
     say = print if verbose else (lambda *_a, **_k: None)
-    with distributed_role(role, oracle, worker_id):
+    with distributed_role(role, oracle, worker_id), _failed_trial_tracebacks(bool(os.environ.get("SEQKIT_DEBUG"))):
         tuner = _make_tuner(config, hypermodel, folder, say)
         if role is None:
             say(f"tuning: {folder} ({config.tune.algorithm} search, objective {config.tune.objective.name})")
@@ -181,6 +181,19 @@ def distributed_role(role: str | None, oracle: str | None, worker_id: int | str 
                 os.environ[name] = value
 
 
+@contextlib.contextmanager
+def _failed_trial_tracebacks(shown: bool) -> Iterator[None]:
+    """KerasTuner prints the traceback of every failed trial (its DEBUG flag, on by default); seqkit prints
+    the trial's message on its line instead, and the traceback only with SEQKIT_DEBUG=1."""
+    from keras_tuner.src import config as kt_config
+
+    saved, kt_config.DEBUG = kt_config.DEBUG, shown
+    try:
+        yield
+    finally:
+        kt_config.DEBUG = saved
+
+
 class TooManyFailedTrials(RunError, kt.errors.FatalError):
     """More trials failed than `tune.max_failed_trials` allows."""
 
@@ -192,6 +205,13 @@ class _SeqkitTuner:
         self._config = config
         self._say = say
         self._started = time.monotonic()
+
+    def _populate_initial_space(self):
+        # KerasTuner builds a model here to discover the space, which would prepare data and could fail
+        # outside any trial; the YAML space is known, and has no conditional scopes to discover.
+        hp = self.oracle.get_space()
+        self.hypermodel.declare_hyperparameters(hp)
+        self.oracle.update_space(hp)
 
     def on_trial_begin(self, trial):
         self._started = time.monotonic()
@@ -221,7 +241,7 @@ class _SeqkitTuner:
             outcome = f"{objective.name} {ended.score:.5g}"
         else:
             outcome = f"FAILED: {ended.message}"
-        best = self.oracle.get_best_trials(1)
+        best = [t for t in self.oracle.get_best_trials(1) if t.score is not None]
         best_text = f"best {best[0].score:.5g} (trial {best[0].trial_id})" if best else "best -"
         self._say(f"trial {trial.trial_id}  {settings}  {outcome}  {best_text}  {seconds:.1f} s", flush=True)
 
@@ -233,9 +253,10 @@ class _SeqkitTuner:
         limit = self._config.tune.max_failed_trials
         if len(failed) > limit:
             last = failed[-1]
+            why = (last.message or "").rstrip(".")
             raise TooManyFailedTrials(
                 f"the search stopped: {len(failed)} trials failed, more than tune.max_failed_trials ({limit}). "
-                f"The last, trial {last.trial_id}, failed with: {last.message}. Fix the space, or raise "
+                f"The last, trial {last.trial_id}, failed with: {why}. Fix the space, or raise "
                 f"tune.max_failed_trials and start again."
             )
 
