@@ -270,3 +270,14 @@ def test_the_classifier_search_is_the_same_machinery_with_its_own_objective(tmp_
     assert result.best_config.model.head.type == "classify"
     lookbacks = {t.values["data.lookback"] for t in result.trials}
     assert f"data prepared {len(lookbacks)} time(s) for the trials of this process" in out
+
+
+def test_a_trial_trains_train_epochs_capped_by_max_epochs(tmp_path):
+    config = _write(tmp_path, "budget", trials=1, space="    model.cell: {choice: [gru]}")
+    result = seqkit.tune(config, overrides=["train.epochs=5", "tune.max_epochs=2", "train.early_stopping=null"],
+                         tuning_dir=tmp_path / "t", train_best=False, verbose=0)
+    assert (result.trials[0].epochs, result.trials[0].budget) == (2, 2)
+    assert result.best_config.train.epochs == 2
+    result = seqkit.tune(config, overrides=["train.epochs=2", "tune.max_epochs=5", "train.early_stopping=null"],
+                         tuning_dir=tmp_path / "t", train_best=False, verbose=0)
+    assert (result.trials[0].epochs, result.trials[0].budget) == (2, 2)
