@@ -18,7 +18,7 @@ import pandas as pd
 
 from seqkit.config.data import DataConfig
 from seqkit.data.pipeline import PreparedData, prepare
-from seqkit.data.sources import read_source
+from seqkit.data.sources import capitalized, read_source
 from seqkit.data.transforms import Transform
 from seqkit.data.windows import Windows, WindowSet, WindowStarts
 from seqkit.errors import DataError
@@ -192,7 +192,7 @@ def prepare_labels(
         raise DataError(f"`data.label` {config.label!r} is not a column of {origin}. Available columns: {available}.")
     raw = source[config.label].reset_index(drop=True)
     if len(raw) != series.n_time:
-        raise DataError(f"{origin.capitalize()}: the label column has {len(raw)} rows but the series {series.n_time}.")
+        raise DataError(f"{capitalized(origin)}: the label column has {len(raw)} rows but the series {series.n_time}.")
     labels = preprocessing.labels if preprocessing else ClassLabels.fit(config.label, raw.iloc[: series.train_length])
     label_ids = labels.encode(raw)
 
@@ -204,7 +204,7 @@ def prepare_labels(
         if bad.size:
             row = int(wrapped.target_starts[bad[0]])
             raise DataError(
-                f"{origin.capitalize()}: row {row + 1} of column {config.label!r} is {raw.iloc[row]!r}, which is "
+                f"{capitalized(origin)}: row {row + 1} of column {config.label!r} is {raw.iloc[row]!r}, which is "
                 f"missing or a class the training rows never show ({list(labels.classes)}). Fix or drop that row."
             )
         return wrapped

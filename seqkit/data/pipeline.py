@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from seqkit.config.data import DataConfig, DiffStep, SeasonalDiffStep
-from seqkit.data.sources import Table, load_table, read_header, resolve_columns
+from seqkit.data.sources import Table, capitalized, load_table, read_header, resolve_columns
 from seqkit.data.splits import SplitPlan, SplitWindows, plan_splits
 from seqkit.data.transforms import Transform
 from seqkit.data.windows import WindowSet
@@ -189,12 +189,12 @@ def prepare(
             table.targets,
             config,
             plan.fit_rows,
-            origin=table.origin.capitalize(),
+            origin=capitalized(table.origin),
             time_column=table.time_column,
             time_format=table.time_format,
             frequency=table.frequency,
         )
-    series = transform.apply(table.values, origin=table.origin.capitalize())
+    series = transform.apply(table.values, origin=capitalized(table.origin))
     prepared = PreparedData(
         train=None,  # type: ignore[arg-type]  # filled below: the sets read targets through `prepared`
         val=None,

@@ -63,6 +63,11 @@ class Table:
     time_format: str | None = None
 
 
+def capitalized(origin: str) -> str:
+    """`origin` starting a sentence: only its first letter raised (`str.capitalize` lowers the rest, file names too)."""
+    return origin[:1].upper() + origin[1:]
+
+
 def resolve_path(path: str, base_dir: Path | None) -> Path:
     """The file a config's `path` names: relative to the config file's folder, never outside it.
 
@@ -136,7 +141,7 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
             raise DataError(f"File '{file.name}' is empty. Give a file with a header row and data rows.") from error
         names = [str(name) for name in head.columns]
     if head is None or head.empty:
-        raise DataError(f"{origin.capitalize()} has no rows. Give a table with data rows.")
+        raise DataError(f"{capitalized(origin)} has no rows. Give a table with data rows.")
     head = head.rename(columns=str)
     return names, _numeric_columns(head, _not_features(config.time_column, config)), config.time_column, origin
 
@@ -148,8 +153,12 @@ def _not_features(time_column: str | None, config: DataConfig) -> set[str]:
 
 _NO_SOURCE = (
     "No data source: set `data.dataset` (a shipped dataset, see `seqkit datasets`) or `data.path` "
-    "(a CSV or Parquet file), or pass `frame=` from Python."
+    "(a CSV or Parquet file), give a file with `seqkit train --data`, or pass `frame=` from Python."
 )
+
+#: Where a DataFrame read from a user's file (`Task.read_data`) keeps the file's name for messages.
+ORIGIN_ATTR = "seqkit_origin"
+_ARRAY = "the array given as data"
 
 
 def _row_label(origin: str, position: int, frame: pd.DataFrame | None) -> str:
@@ -190,7 +199,7 @@ def _as_numeric(frame: pd.DataFrame, name: str, origin: str) -> pd.Series:
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"{origin.capitalize()}: column {name!r} must hold numbers, but {_row_label(origin, position, frame)} "
+            f"{capitalized(origin)}: column {name!r} must hold numbers, but {_row_label(origin, position, frame)} "
             f"holds {column.iloc[position]!r} ({int(bad.sum())} non-numeric cell(s) in the column). "
             "Fix or remove the cell, or leave it empty and set `data.missing`."
         )
@@ -201,7 +210,7 @@ def _parse_time(frame: pd.DataFrame, name: str, time_format: str | None, origin:
     column = frame[name]
     if time_format is None and pd.api.types.is_numeric_dtype(column):
         raise DataError(
-            f"{origin.capitalize()}: time column {name!r} holds numbers ({column.iloc[0]!r}, ...), which "
+            f"{capitalized(origin)}: time column {name!r} holds numbers ({column.iloc[0]!r}, ...), which "
             "pandas would read as nanoseconds. Set `data.time_format` (e.g. '%Y' for years)."
         )
     source = column.astype(str) if time_format is not None else column
@@ -210,7 +219,7 @@ def _parse_time(frame: pd.DataFrame, name: str, time_format: str | None, origin:
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"{origin.capitalize()}: time column {name!r} could not be read as a date at "
+            f"{capitalized(origin)}: time column {name!r} could not be read as a date at "
             f"{_row_label(origin, position, frame)}: {column.iloc[position]!r}"
             + (f" (format {time_format!r})" if time_format else "")
             + ". Fix the cell, or set `data.time_format`."
@@ -242,7 +251,7 @@ def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame |
     if duplicates.size:
         position = int(duplicates[0]) + 1
         raise DataError(
-            f"{origin.capitalize()}: the time column has {duplicates.size} duplicate timestamp(s); the first, "
+            f"{capitalized(origin)}: the time column has {duplicates.size} duplicate timestamp(s); the first, "
             f"{index[position]}, is at {_row_label(origin, position, frame)} and the row before it. "
             "Aggregate or remove duplicates so each time step appears once."
         )
@@ -250,7 +259,7 @@ def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame |
     if backwards.size:
         position = int(backwards[0]) + 1
         raise DataError(
-            f"{origin.capitalize()}: the time column must increase, but {_row_label(origin, position, frame)} "
+            f"{capitalized(origin)}: the time column must increase, but {_row_label(origin, position, frame)} "
             f"({index[position]}) is earlier than the row before it ({index[position - 1]}). "
             "Sort the data by time."
         )
@@ -269,7 +278,7 @@ def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame |
     head = next((guess for guess in guesses if guess is not None), None)
     if head is None:
         warnings.warn(
-            f"{origin.capitalize()}: the time column is not on a regular grid; forecast timestamps will "
+            f"{capitalized(origin)}: the time column is not on a regular grid; forecast timestamps will "
             "not be available.",
             DataWarning,
             stacklevel=3,
@@ -279,7 +288,7 @@ def check_time_index(index: pd.DatetimeIndex, origin: str, frame: pd.DataFrame |
     missing = grid.difference(index)
     if len(missing):
         warnings.warn(
-            f"{origin.capitalize()}: the time column has {len(missing)} gap(s) in its {head!r} grid; the first "
+            f"{capitalized(origin)}: the time column has {len(missing)} gap(s) in its {head!r} grid; the first "
             f"missing timestamp is {missing[0]}. Windows span the gaps as if the rows were adjacent; fill the "
             "rows if that matters.",
             DataWarning,
@@ -298,7 +307,7 @@ def _check_finite_array(values: np.ndarray, columns: list[str], origin: str) -> 
             value = chunk[row, col]
             kind = "NaN" if np.isnan(value) else "an infinite value"
             raise DataError(
-                f"{origin.capitalize()}: {_row_label(origin, position, None)}, column {columns[col]!r} holds "
+                f"{capitalized(origin)}: {_row_label(origin, position, None)}, column {columns[col]!r} holds "
                 f"{kind}. Remove or fix it (or set `data.missing` for NaN)."
             )
 
@@ -316,7 +325,7 @@ def _apply_missing(
     if infinite.any():
         row, col = np.argwhere(infinite)[0]
         raise DataError(
-            f"{origin.capitalize()}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} holds "
+            f"{capitalized(origin)}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} holds "
             f"{values[row, col]}. Infinite values are never filled; fix the cell."
         )
     missing = np.isnan(values)
@@ -325,7 +334,7 @@ def _apply_missing(
     if policy == "error":
         row, col = np.argwhere(missing)[0]
         raise DataError(
-            f"{origin.capitalize()}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
+            f"{capitalized(origin)}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
             f"empty or NaN ({int(missing.sum())} missing cell(s) in the selected columns). Fix the data, or set "
             "`data.missing` to 'interpolate', 'ffill' or 'drop'."
         )
@@ -338,7 +347,7 @@ def _apply_missing(
         if left.any():
             row, col = np.argwhere(left)[0]
             raise DataError(
-                f"{origin.capitalize()}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
+                f"{capitalized(origin)}: {_row_label(origin, int(row), source)}, column {data.columns[col]!r} is "
                 "missing and has no earlier value to carry forward. Use `data.missing: interpolate` or `drop`."
             )
         return filled, None
@@ -383,7 +392,7 @@ def interpolate_within(
         row, col = (int(k) for k in np.argwhere(left)[0])
         name, lo, hi = next(segment for segment in segments if segment[1] <= row < segment[2])
         raise DataError(
-            f"{origin.capitalize()}: column {columns[col]!r} has no value in rows {lo + 1}-{hi} (the {name}) "
+            f"{capitalized(origin)}: column {columns[col]!r} has no value in rows {lo + 1}-{hi} (the {name}) "
             "nor before them, and `missing: interpolate` never fills rows from a later split. "
             "Fill them, or start the data later."
         )
@@ -403,7 +412,7 @@ def resolve_columns(
                 f"Available columns: {available}."
             )
     if not features:
-        raise DataError(f"{origin.capitalize()} has no numeric column to use as a feature. Set `data.features`.")
+        raise DataError(f"{capitalized(origin)} has no numeric column to use as a feature. Set `data.features`.")
     return features, targets
 
 
@@ -413,16 +422,16 @@ def read_source(
     """The raw source: a DataFrame (or the caller's array), a name for messages, and registry info."""
     if frame is not None:
         if isinstance(frame, pd.DataFrame):
-            return frame, "DataFrame", None
+            return frame, frame.attrs.get(ORIGIN_ATTR, "the DataFrame given as data"), None
         if isinstance(frame, (pd.Series,)):
-            return frame.to_frame(), "Series", None
+            return frame.to_frame(), "the Series given as data", None
         array = np.asarray(frame)
         if array.ndim not in (1, 2):
             raise DataError(
-                f"`frame` as an array must be 1-D (n_time,) or 2-D (n_time, n_columns); received shape "
+                f"An array given as data must be 1-D (n_time,) or 2-D (n_time, n_columns); received shape "
                 f"{array.shape}. Reshape it."
             )
-        return array, "array", None
+        return array, _ARRAY, None
     if config.dataset is not None:
         info = dataset_info(config.dataset)
         return load_dataset(config.dataset, config.synthetic), f"dataset {info.name!r}", info
@@ -434,29 +443,29 @@ def read_source(
 
 def _table_from_array(array: np.ndarray, config: DataConfig, segments: Segments | None) -> Table:
     if array.dtype.kind not in "fiu":
-        raise DataError(f"`frame` array must hold numbers; received dtype {array.dtype}. Convert it first.")
+        raise DataError(f"The array given as data must hold numbers; received dtype {array.dtype}. Convert it first.")
     values = array.reshape(len(array), -1)
     if values.dtype not in (np.float32, np.float64):
         values = values.astype(np.float64)
     columns = [f"x{k}" for k in range(values.shape[1])]
     if config.time_column is not None:
         raise DataError(
-            f"`data.time_column` is {config.time_column!r} but `frame` is an array without column names. "
+            f"`data.time_column` is {config.time_column!r} but the data given is an array without column names. "
             "Pass a DataFrame, or unset `time_column`."
         )
     features, targets = resolve_columns(columns, columns, config, "the array (columns x0, x1, ...)")
     order = features + [name for name in targets if name not in features]
     if len(values) == 0:
-        raise DataError("`frame` array is empty. Give at least one row.")
+        raise DataError("The array given as data is empty. Give at least one row.")
     if order != columns:
         values = values[:, [columns.index(name) for name in order]]
     if config.missing != "error" and np.isnan(values).any():
-        data, _ = _apply_missing(pd.DataFrame(values, columns=order), config.missing, "array", None)
+        data, _ = _apply_missing(pd.DataFrame(values, columns=order), config.missing, _ARRAY, None)
         values = data.to_numpy(dtype=values.dtype)
-    table = Table(np.ascontiguousarray(values), order, features, targets, None, None, "array")
+    table = Table(np.ascontiguousarray(values), order, features, targets, None, None, _ARRAY)
     if config.missing == "interpolate":
-        table.values = interpolate_within(table.values, order, _segments_of(table, segments), "array")
-    _check_finite_array(table.values, order, "array")
+        table.values = interpolate_within(table.values, order, _segments_of(table, segments), _ARRAY)
+    _check_finite_array(table.values, order, _ARRAY)
     return table
 
 
@@ -495,7 +504,7 @@ def load_table(
     if isinstance(source, np.ndarray):
         return _table_from_array(source, config, segments)
     if len(source) == 0:
-        raise DataError(f"{origin.capitalize()} has no rows. Give a table with data rows.")
+        raise DataError(f"{capitalized(origin)} has no rows. Give a table with data rows.")
     source = source.rename(columns=str)
     time_column = config.time_column or (info.time_column if info else None)
     time_format = config.time_format or (info.time_format if info and time_column == info.time_column else None)
@@ -520,7 +529,7 @@ def load_table(
     data, kept = _apply_missing(data, config.missing, origin, source)
     if kept is not None:
         if len(kept) == 0:
-            raise DataError(f"{origin.capitalize()}: every row has a missing value, so `missing: drop` left none.")
+            raise DataError(f"{capitalized(origin)}: every row has a missing value, so `missing: drop` left none.")
         if time_index is not None:
             time_index = time_index[kept]
     frequency = check_time_index(time_index, origin, source) if time_index is not None else None

@@ -384,7 +384,7 @@ def _read_corpus(config: DataConfig, text: str | None, base_dir: Path | None) ->
     """The text and a name for it in messages."""
     if text is not None:
         if not isinstance(text, str):
-            raise DataError(f"`text` must be a str; received {type(text).__name__}. Decode bytes first.")
+            raise DataError(f"Text given as data must be a str; received {type(text).__name__}. Decode bytes first.")
         return text, "the text passed from Python"
     if config.dataset is not None:
         return load_text(config.dataset), f"text corpus {config.dataset!r}"

@@ -380,38 +380,38 @@ class Transform:
             missing = [name for name in self.columns if name not in frame.columns]
             if missing:
                 raise DataError(
-                    f"`frame` lacks column(s) {missing}; the model needs columns {self.columns} "
+                    f"The input lacks column(s) {missing}; the model needs columns {self.columns} "
                     f"(features {self.features}, targets {self.targets}). Received {list(frame.columns)}."
                 )
             tail = frame.iloc[-need:]
             try:
                 values = tail[self.columns].to_numpy(dtype=np.float64)
             except (TypeError, ValueError) as error:
-                raise DataError(f"`frame` columns {self.columns} must hold numbers: {error}.") from error
+                raise DataError(f"The input's columns {self.columns} must hold numbers: {error}.") from error
             times = self._next_times(frame)
         else:
             array = np.asarray(frame)
             array = array.reshape(len(array), -1) if array.ndim == 1 else array
             if array.ndim != 2 or array.shape[1] != len(self.columns):
                 raise DataError(
-                    f"`frame` as an array must have shape (n, {len(self.columns)}) with columns {self.columns}; "
+                    f"An input array must have shape (n, {len(self.columns)}) with columns {self.columns}; "
                     f"received shape {array.shape}. Pass a DataFrame with named columns."
                 )
             values = array[-need:].astype(np.float64)
         if len(values) < need:
             extra = f" plus {self.first_valid} for differencing" if self.first_valid else ""
             raise DataError(
-                f"`frame` has {len(values)} row(s); forecasting needs at least {need} (`lookback` "
+                f"The input has {len(values)} row(s); forecasting needs at least {need} (`lookback` "
                 f"{self.lookback}{extra}). Give a longer history."
             )
         bad = ~np.isfinite(values)
         if bad.any():
             row, col = np.argwhere(bad)[0]
             raise DataError(
-                f"`frame`: row {len(frame) - need + row + 1} of column {self.columns[col]!r} is "
+                f"The input: row {len(frame) - need + row + 1} of column {self.columns[col]!r} is "
                 f"{values[row, col]}. Fill it before forecasting."
             )
-        model = self.apply(values, origin="`frame`")
+        model = self.apply(values, origin="The input")
         block = model[None, -self.lookback :, :].copy()
         ref = window_reference(block, self.window_norm, self.window_norm_mode)
         x = apply_window_norm(block, ref, self.window_norm_mode)[:, :, self.feature_index]
@@ -434,7 +434,7 @@ class Transform:
             return None
         if pd.isna(last):
             raise DataError(
-                f"`frame`: the last value of time column {self.time_column!r} is not a date. Fix it."
+                f"The input: the last value of time column {self.time_column!r} is not a date. Fix it."
             )
         steps = pd.date_range(last, periods=self.gap + self.horizon + 1, freq=self.frequency)
         return steps[self.gap + 1 :]

@@ -95,12 +95,14 @@ class Task(abc.ABC):
         """
         if not isinstance(source, (str, Path)):
             return source
-        from seqkit.data.sources import read_file
+        from seqkit.data.sources import ORIGIN_ATTR, read_file
 
         file = Path(source)
         if not file.exists():
             raise DataError(f"input file '{file}' does not exist")
-        return read_file(file)
+        frame = read_file(file)
+        frame.attrs[ORIGIN_ATTR] = f"file '{file.name}'"  # its messages name the file, not "the DataFrame"
+        return frame
 
     def check_data(self) -> SequenceSpec:
         """Open the config's data and check it as training would, without building or fitting a model.
