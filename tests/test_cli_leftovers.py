@@ -297,3 +297,55 @@ def test_ctrl_c_before_the_first_epoch_finished_leaves_no_run(write_yaml, tmp_pa
     with pytest.raises(KeyboardInterrupt, match=r"^interrupted before the first epoch finished; no run was saved$"):
         train(config, runs_dir=tmp_path / "runs", verbose=0, callbacks=[CtrlC()])
     assert not (tmp_path / "runs").exists()
+
+
+# ------------------------------------------------------------------ messages in the user's words
+
+
+def test_evaluate_data_with_a_bad_cell_names_the_file_as_typed_not_a_dataframe(run_copy, tmp_path, capsys):
+    frame = pd.read_csv(tmp_path / "series.csv").astype({"series_1": object})
+    frame.loc[4, "series_1"] = "n/a?"
+    frame.to_csv(tmp_path / "New_Series.csv", index=False)
+    assert main(["evaluate", str(run_copy), "--data", str(tmp_path / "New_Series.csv")]) == 2
+    assert capsys.readouterr().err == (
+        "error: File 'New_Series.csv': column 'series_1' must hold numbers, but row 5 (line 6 of the file, "
+        "counting the header) holds 'n/a?' (1 non-numeric cell(s) in the column). Fix or remove the cell, or "
+        "leave it empty and set `data.missing`.\n"
+    )
+
+
+def test_data_given_in_python_is_named_as_given(tmp_path):
+    import seqkit
+
+    config = seqkit.ExperimentConfig(data=seqkit.DataConfig(lookback=4), train=seqkit.TrainConfig(epochs=1))
+    with pytest.raises(DataError, match=r"^The array given as data must hold numbers; received dtype <U1\."):
+        train(config, frame=np.array(list("abcdefghijkl")), runs_dir=tmp_path, verbose=0)
+    with pytest.raises(DataError, match=r"^The DataFrame given as data has no numeric column to use as a feature"):
+        train(config, frame=pd.DataFrame({"name": list("abcdefghijkl")}), runs_dir=tmp_path, verbose=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+TINY_SEASON = """
+data:
+  dataset: synthetic
+  synthetic: {length: 240, n_series: 1, seed: 3}
+  lookback: 12
+  horizon: 3
+  period: 235
+model: {layers: [4]}
+train: {epochs: 1}
+evaluate: {plots: false}
+"""
+
+
+def test_a_seasonal_period_longer_than_the_training_split_is_said_in_config_terms(tmp_path, capsys):
+    config = tmp_path / "season.yaml"
+    config.write_text(TINY_SEASON)
+    assert main(["train", str(config), "--runs-dir", str(tmp_path / "runs"), "--quiet"]) == 2
+    # Raised when the test split is scored, after training: the words are checked here, not what is left.
+    assert capsys.readouterr().err == (
+        "error: The seasonal period is 235 (`data.period`, or the dataset's), but the training split has 192 "
+        "rows; MASE compares each training value with the one a period earlier, so it needs at least 236. Set a "
+        "shorter `data.period`, or give more data.\n"
+    )
+
