@@ -68,9 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("config", nargs="?", help="YAML experiment file")
     train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value (repeatable)")
+    train.add_argument(
+        "--data",
+        metavar="FILE",
+        help="train on this CSV/TSV/Parquet file (.txt for a language model) instead of the config's data.path "
+        "or data.dataset; a path as typed, relative to the current folder",
+    )
     train.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its last completed epoch")
     train.add_argument("--runs-dir", default="runs", help="folder for run directories (default: runs)")
-    train.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    train.add_argument("--quiet", action="store_true", help="print only the saved run directory, and errors")
     train.set_defaults(handler=_train)
 
     tune = commands.add_parser(
@@ -145,15 +151,26 @@ def _train(args: argparse.Namespace) -> int:
     verbose = 0 if args.quiet else "auto"
     command = "seqkit " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else None
     if args.resume:
-        if args.config or args.overrides:
-            raise UsageError("--resume continues a run with its saved config; give no CONFIG or --set with it")
+        if args.config or args.overrides or args.data:
+            raise UsageError(
+                "--resume continues a run with its saved config and data; give no CONFIG, --set or --data with it"
+            )
         run = resume(args.resume, verbose=verbose, command=command)
     else:
         if not args.config:
             raise UsageError("give a CONFIG file to train, or --resume RUN_DIR")
-        run = train(args.config, overrides=args.overrides, runs_dir=args.runs_dir, verbose=verbose, command=command)
+        run = train(
+            args.config,
+            data=args.data,
+            overrides=args.overrides,
+            runs_dir=args.runs_dir,
+            verbose=verbose,
+            command=command,
+        )
     if getattr(sys.stdout, "closed_early", False):
         print(f"saved: {run.path}", file=sys.stderr)  # the reader of stdout left before the last line
+    elif args.quiet:
+        print(f"saved: {run.path}")  # the one line a script needs: where the run is
     return EXIT_OK
 
 
@@ -309,8 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SeqkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        start = "\n" if sys.stdout is not None and sys.stdout.isatty() else ""  # end a progress bar's line first
+        print(start + (str(exc) or "interrupted"), file=sys.stderr)  # seqkit's say what was kept and how to resume
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a readable CLI
         if os.environ.get("SEQKIT_DEBUG"):

@@ -104,7 +104,7 @@ def test_make_inputs_rejects_wrong_columns_and_short_frames():
     cfg = DataConfig(dataset="airline", lookback=24, horizon=12, transform={"steps": ["diff"]})
     transform = prepare(cfg).transform
     months = pd.date_range("1949-01", periods=30, freq="MS").strftime("%Y-%m")
-    with pytest.raises(DataError, match=r"`data.features` names column\(s\) \['Passengers'\] that DataFrame does not"):
+    with pytest.raises(DataError, match=r"`data.features` names column\(s\) \['Passengers'\] that the DataFrame given as data does not"):
         transform.make_inputs(pd.DataFrame({"Date": months, "x": np.arange(30.0)}))
     with pytest.raises(DataError, match=r"has 20 row\(s\); forecasting needs at least 25 \(`lookback` 24 plus 1"):
         transform.make_inputs(pd.DataFrame({"Date": months[:20], "Passengers": np.arange(20.0) + 1}))

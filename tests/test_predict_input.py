@@ -162,7 +162,7 @@ def test_a_dataframe_is_checked_too_and_names_its_rows(strict_run):
     with pytest.raises(DataError) as raised:
         load_run(strict_run).predict(frame)
     assert str(raised.value) == (
-        "DataFrame: the time column must increase, but row 2 (position 1) (2007-11-01 00:00:00) is earlier than "
+        "The DataFrame given as data: the time column must increase, but row 2 (position 1) (2007-11-01 00:00:00) is earlier than "
         "the row before it (2007-12-01 00:00:00). Sort the data by time."
     )
 
@@ -173,7 +173,7 @@ def test_a_timestamp_off_the_runs_time_grid_is_named(strict_run):
     with pytest.raises(DataError) as raised:
         load_run(strict_run).predict(frame)
     assert str(raised.value) == (
-        "DataFrame: row 96 (position 95) holds 2007-12-15 00:00:00, which is not on the run's 'MS' time grid "
+        "The DataFrame given as data: row 96 (position 95) holds 2007-12-15 00:00:00, which is not on the run's 'MS' time grid "
         "(counted from 2000-01-01 00:00:00; 1 such row(s)). Fix the timestamp so every row is one step of the grid."
     )
     frame.loc[95, "Date"] = pd.Timestamp("2007-12-01")

@@ -98,7 +98,7 @@ def test_a_reloaded_run_predicts_what_the_trained_one_did(write_yaml, tmp_path):
 def test_predict_explains_wrong_columns_and_short_input(write_yaml, tmp_path):
     run = train(tiny(write_yaml), runs_dir=tmp_path / "runs", verbose=0)
     frame = seqkit.data.load_dataset("synthetic", run.config.data.synthetic)
-    with pytest.raises(DataError, match=r"names column\(s\) \[.series_\d+.\] that DataFrame does not have"):
+    with pytest.raises(DataError, match=r"names column\(s\) \[.series_\d+.\] that the DataFrame given as data does not have"):
         run.predict(frame.drop(columns=[frame.columns[-1]]))
     with pytest.raises(DataError, match=r"needs at least 12"):
         run.predict(frame.iloc[:5])

@@ -54,6 +54,7 @@ class ExperimentConfig(Section):
     tune: TuneConfig = Field(default_factory=TuneConfig)
 
     _source: Path | None = PrivateAttr(default=None)
+    _data_dir: Path | None = PrivateAttr(default=None)  # set by `with_data_file`
 
     @field_validator("name")
     @classmethod
@@ -80,7 +81,12 @@ class ExperimentConfig(Section):
 
     @property
     def base_dir(self) -> Path:
-        """Folder that relative paths in the config are resolved against."""
+        """Folder that relative paths in the config are resolved against.
+
+        The config file's folder, or the folder of the file `with_data_file` put in `data.path`.
+        """
+        if self._data_dir is not None:
+            return self._data_dir
         return self._source.parent if self._source is not None else Path.cwd()
 
     @property

@@ -158,6 +158,30 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentCo
     return cfg
 
 
+def with_data_file(cfg: ExperimentConfig, file: Path) -> ExperimentConfig:
+    """`cfg` reading its data from `file` instead of its `data.path` or `data.dataset`.
+
+    `data.path` in a config stays inside the config's folder (a config received
+    from someone cannot read files elsewhere); `file` is a path the user typed
+    (`seqkit train --data`, `seqkit.train(data=...)`), so it may be anywhere.
+    The copy's `data.path` is the file's name, resolved against the file's folder.
+
+    Args:
+        cfg: A validated config with a `data` section.
+        file: An absolute path to an existing file.
+
+    Raises:
+        ConfigError: The file does not fit the config (e.g. a text config needs a `.txt` file).
+    """
+    raw = cfg.model_dump(mode="json")
+    raw["data"].update(path=file.name, dataset=None, synthetic=None)
+    source = f"{cfg.source or 'the config'} with data file '{file}'"
+    new = config_from_dict(raw, source=source)
+    new._source = cfg._source
+    new._data_dir = file.parent
+    return new
+
+
 def config_from_dict(raw: dict[str, Any], *, source: str = "config") -> ExperimentConfig:
     """Validate a plain mapping into an `ExperimentConfig`, reporting every problem at once.
 

@@ -73,7 +73,10 @@ class Table:
 
 
 def sentence(origin: str) -> str:
-    """`origin` opening a sentence: "DataFrame", "File 'x.csv'" (`str.capitalize` would write "Dataframe")."""
+    """`origin` opening a sentence: only its first letter raised ("DataFrame", "File 'ETTh1.csv'").
+
+    `str.capitalize` would lower the rest: "Dataframe", "File 'etth1.csv'".
+    """
     return origin[:1].upper() + origin[1:]
 
 
@@ -174,8 +177,10 @@ def _not_features(time_column: str | None, config: DataConfig) -> set[str]:
 
 _NO_SOURCE = (
     "No data source: set `data.dataset` (a shipped dataset, see `seqkit datasets`) or `data.path` "
-    "(a CSV or Parquet file), or pass `frame=` from Python."
+    "(a CSV or Parquet file), give a file with `seqkit train --data`, or pass `frame=` from Python."
 )
+
+_ARRAY = "the array given as data"
 
 
 def _row_label(origin: str, position: int, frame: pd.DataFrame | None) -> str:
@@ -540,16 +545,16 @@ def read_source(
             file = input_file(frame)
             return read_file(file), f"file '{file.name}'", None
         if isinstance(frame, pd.DataFrame):
-            return frame, "DataFrame", None
+            return frame, "the DataFrame given as data", None
         if isinstance(frame, (pd.Series,)):
-            return frame.to_frame(), "Series", None
+            return frame.to_frame(), "the Series given as data", None
         array = np.asarray(frame)
         if array.ndim not in (1, 2):
             raise DataError(
-                f"`frame` as an array must be 1-D (n_time,) or 2-D (n_time, n_columns); received shape "
+                f"An array given as data must be 1-D (n_time,) or 2-D (n_time, n_columns); received shape "
                 f"{array.shape}. Reshape it."
             )
-        return array, "array", None
+        return array, _ARRAY, None
     if config.dataset is not None:
         info = dataset_info(config.dataset)
         return load_dataset(config.dataset, config.synthetic), f"dataset {info.name!r}", info
@@ -561,29 +566,29 @@ def read_source(
 
 def _table_from_array(array: np.ndarray, config: DataConfig, segments: Segments | None) -> Table:
     if array.dtype.kind not in "fiu":
-        raise DataError(f"`frame` array must hold numbers; received dtype {array.dtype}. Convert it first.")
+        raise DataError(f"The array given as data must hold numbers; received dtype {array.dtype}. Convert it first.")
     values = array.reshape(len(array), -1)
     if values.dtype not in (np.float32, np.float64):
         values = values.astype(np.float64)
     columns = [f"x{k}" for k in range(values.shape[1])]
     if config.time_column is not None:
         raise DataError(
-            f"`data.time_column` is {config.time_column!r} but `frame` is an array without column names. "
+            f"`data.time_column` is {config.time_column!r} but the data given is an array without column names. "
             "Pass a DataFrame, or unset `time_column`."
         )
     features, targets = resolve_columns(columns, columns, config, "the array (columns x0, x1, ...)")
     order = features + [name for name in targets if name not in features]
     if len(values) == 0:
-        raise DataError("`frame` array is empty. Give at least one row.")
+        raise DataError("The array given as data is empty. Give at least one row.")
     if order != columns:
         values = values[:, [columns.index(name) for name in order]]
     if config.missing != "error" and np.isnan(values).any():
-        data, _ = _apply_missing(pd.DataFrame(values, columns=order), config.missing, "array", None)
+        data, _ = _apply_missing(pd.DataFrame(values, columns=order), config.missing, _ARRAY, None)
         values = data.to_numpy(dtype=values.dtype)
-    table = Table(np.ascontiguousarray(values), order, features, targets, None, None, "array")
+    table = Table(np.ascontiguousarray(values), order, features, targets, None, None, _ARRAY)
     if config.missing == "interpolate":
-        table.values = interpolate_within(table.values, order, _segments_of(table, segments), "array")
-    _check_finite_array(table.values, order, "array")
+        table.values = interpolate_within(table.values, order, _segments_of(table, segments), _ARRAY)
+    _check_finite_array(table.values, order, _ARRAY)
     return table
 
 

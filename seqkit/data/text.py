@@ -386,7 +386,7 @@ def _read_corpus(config: DataConfig, text: str | Path | None, base_dir: Path | N
         return _read_text_file(input_file(text), "the input file")
     if text is not None:
         if not isinstance(text, str):
-            raise DataError(f"`text` must be a str; received {type(text).__name__}. Decode bytes first.")
+            raise DataError(f"Text given as data must be a str; received {type(text).__name__}. Decode bytes first.")
         return text, "the text passed from Python"
     if config.dataset is not None:
         return load_text(config.dataset), f"text corpus {config.dataset!r}"

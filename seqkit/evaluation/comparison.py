@@ -74,6 +74,12 @@ def evaluate_forecast(
         )
     y_true = values[starts[:, np.newaxis] + np.arange(horizon)]
     season = 1 if period is None else period
+    if train_len <= season:  # said in the config's terms: mase_scale would name its own argument
+        raise DataError(
+            f"The seasonal period is {season} (`data.period`, or the dataset's), but the training split has "
+            f"{train_len} rows; MASE compares each training value with the one a period earlier, so it needs "
+            f"at least {season + 1}. Set a shorter `data.period`, or give more data."
+        )
     scale = mase_scale(values[:train_len], season)
 
     forecasts = {

@@ -11,23 +11,30 @@ from seqkit.files import atomic_path, atomic_write_json, read_json_object, write
 from seqkit.models.predict import reset_states
 
 STATE_FILE = "state.json"
-BEST_WEIGHTS = "best.weights.h5"
 
 
 def _epoch_weights_name(epoch: int) -> str:
     return f"epoch-{epoch:04d}.weights.h5"
 
 
+def best_weights_name(best: dict) -> str | None:
+    """The file holding the best epoch's weights (`best` as in `state.json`), or None before a finite loss."""
+    return None if best["epoch"] is None else f"best-epoch-{best['epoch']:04d}.weights.h5"
+
+
 class RunCheckpoint(keras.callbacks.Callback):
     """Save resume state and the best weights at the end of every epoch.
 
     After epoch `e` (1-based count of completed epochs) the folder holds
-    `epoch-e.weights.h5` (model and optimizer variables), `best.weights.h5`
-    and `state.json`, which names the snapshot and carries the history so
-    far, the best epoch, the early-stopping and learning-rate-plateau
-    counters and the SHA-256 of the data the run trains on. `state.json` is
-    replaced last and atomically, so a process killed at any moment leaves a
-    state that points at complete files; older snapshots are deleted after.
+    `epoch-e.weights.h5` (model and optimizer variables), `best-epoch-b.weights.h5`
+    (the weights of the best epoch `b` so far) and `state.json`, which names
+    the snapshot and carries the history so far, the best epoch, the
+    early-stopping and learning-rate-plateau counters and the SHA-256 of the
+    data the run trains on. Every epoch writes new file names and replaces
+    `state.json` last and atomically, so a process stopped at any moment (Ctrl-C
+    or a kill) leaves a state whose files are complete and untouched; the files
+    it does not name are deleted after, and `keep_state_files` deletes them
+    after a stop that came in between.
 
     Args:
         folder: The run's `checkpoints/` folder.
@@ -67,39 +74,36 @@ class RunCheckpoint(keras.callbacks.Callback):
             self.history.setdefault(key, []).append(float(value))
         self.folder.mkdir(parents=True, exist_ok=True)
         value = logs.get(self.monitor)
-        if value is not None and math.isfinite(value) and value < self.best["value"] - self.min_delta:
-            self.best = {"epoch": epoch + 1, "value": float(value)}
-            with atomic_path(self.folder / BEST_WEIGHTS) as tmp:
+        best = self.best
+        if value is not None and math.isfinite(value) and value < best["value"] - self.min_delta:
+            best = {"epoch": epoch + 1, "value": float(value)}
+            with atomic_path(self.folder / best_weights_name(best)) as tmp:
                 self.model.save_weights(tmp)
         snapshot = _epoch_weights_name(epoch + 1)
         with atomic_path(self.folder / snapshot) as tmp:
             self.model.save_weights(tmp)
-        write_history_csv(self.history, self.history_csv)
         stopping, plateau = self.early_stopping, self.plateau
-        atomic_write_json(
-            self.folder / STATE_FILE,
-            {
-                "epochs_done": epoch + 1,
-                "weights": snapshot,
-                "monitor": self.monitor,
-                "data_sha256": self.data_sha256,
-                "best": self.best,
-                "early_stopping": None
-                if stopping is None
-                else {"wait": int(stopping.wait), "best": float(stopping.best)},
-                "reduce_lr_on_plateau": None
-                if plateau is None
-                else {
-                    "wait": int(plateau.wait),
-                    "best": None if plateau.best is None else float(plateau.best),
-                    "cooldown_counter": int(plateau.cooldown_counter),
-                },
-                "history": self.history,
+        state = {
+            "epochs_done": epoch + 1,
+            "weights": snapshot,
+            "monitor": self.monitor,
+            "data_sha256": self.data_sha256,
+            "best": best,
+            "early_stopping": None
+            if stopping is None
+            else {"wait": int(stopping.wait), "best": float(stopping.best)},
+            "reduce_lr_on_plateau": None
+            if plateau is None
+            else {
+                "wait": int(plateau.wait),
+                "best": None if plateau.best is None else float(plateau.best),
+                "cooldown_counter": int(plateau.cooldown_counter),
             },
-        )
-        for old in self.folder.glob("epoch-*.weights.h5"):
-            if old.name != snapshot:
-                old.unlink(missing_ok=True)
+            "history": self.history,
+        }
+        atomic_write_json(self.folder / STATE_FILE, state)  # from here on, this epoch is the one to resume from
+        self.best = best
+        keep_state_files(self.folder, state, self.history_csv)
 
 
 class _Resumable:
@@ -142,6 +146,22 @@ class ResetStatesEachEpoch(keras.callbacks.Callback):
 
     def on_test_begin(self, logs=None):
         reset_states(self.model)
+
+
+def keep_state_files(folder: Path, state: dict, history_csv: Path) -> None:
+    """Leave in `folder` only what `state` names, and `history_csv` as `state` has it.
+
+    What a stop between two `state.json` replacements left behind goes: the
+    next epoch's snapshot and best weights, temporary files, and history rows
+    of an epoch the state does not have. Keeps a stopped run exactly what
+    `resume` needs.
+    """
+    folder = Path(folder)
+    keep = {STATE_FILE, state["weights"], best_weights_name(state["best"])}
+    for path in folder.iterdir():
+        if path.name not in keep and path.is_file():
+            path.unlink(missing_ok=True)
+    write_history_csv(state["history"], history_csv)
 
 
 def read_state(folder: Path) -> dict | None:

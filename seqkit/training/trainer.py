@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import yaml
 
 from seqkit.config.experiment import ExperimentConfig
-from seqkit.config.loading import load_config
+from seqkit.config.loading import load_config, with_data_file
 from seqkit.errors import ConfigError, DataError, RunError
 from seqkit.files import (
     atomic_path,
@@ -35,11 +36,12 @@ from seqkit.inference.run import CONFIG, HISTORY, MANIFEST, METRICS, MODEL, PREP
 from seqkit.models.factory import cudnn_report
 from seqkit.tasks import Evaluation, Task, task_for
 from seqkit.training.callbacks import (
-    BEST_WEIGHTS,
     ResetStatesEachEpoch,
     ResumableEarlyStopping,
     ResumableReduceLROnPlateau,
     RunCheckpoint,
+    best_weights_name,
+    keep_state_files,
     read_state,
 )
 from seqkit.training.runtime import configure_runtime
@@ -54,6 +56,7 @@ MAX_EPOCHS = "SEQKIT_MAX_EPOCHS"
 def train(
     config: ExperimentConfig | str | Path,
     *,
+    data: str | Path | None = None,
     frame=None,
     runs_dir: str | Path = "runs",
     overrides: list[str] | tuple[str, ...] = (),
@@ -65,8 +68,13 @@ def train(
 
     Args:
         config: An `ExperimentConfig`, or the path of a YAML file.
-        frame: A pandas DataFrame or NumPy array to use instead of the config's
-            dataset or path.
+        data: A data file (CSV, TSV or Parquet; `.txt` for a language model) to
+            train on instead of the config's `data.path` or `data.dataset`:
+            absolute, or relative to the current folder (not the config's),
+            as `seqkit train --data` takes it. The run copies it in, like a
+            `data.path` file, so `resume` and `evaluate` read the same data.
+        frame: A pandas DataFrame or NumPy array (a string for a language
+            model) to use instead of the config's dataset or path.
         runs_dir: Folder under which `<name>/<timestamp>/` is created.
         overrides: `key=value` overrides, when `config` is a path.
         verbose: Progress display: `auto` (a bar in a terminal, a line per
@@ -78,15 +86,29 @@ def train(
         The finished `Run`, with its model, preprocessing and test metrics.
 
     Raises:
-        ConfigError, DataError: Bad config or data, before any file is written.
+        ConfigError, DataError: Bad config or data; no run directory is made.
+        RunError: `runs_dir` cannot hold a new run directory.
+        KeyboardInterrupt: Training was interrupted; the message says how to
+            resume (the run keeps its last completed epoch), or that nothing
+            was kept (no epoch had finished).
     """
     if not isinstance(config, ExperimentConfig):
         config = load_config(config, overrides)
+    if data is not None and frame is not None:
+        raise ConfigError("give seqkit.train either `data` (a file) or `frame` (data in memory), not both")
     if config.data is None and frame is None:
         raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
-    run_dir = new_run_dir(Path(runs_dir), config.run_name)
+    if data is not None:
+        config = with_data_file(config, _data_file(data))
     return _fit(
-        config, run_dir, frame=frame, resume_state=None, verbose=verbose, command=command, extra_callbacks=callbacks
+        config,
+        None,
+        runs_dir=Path(runs_dir),
+        frame=frame,
+        resume_state=None,
+        verbose=verbose,
+        command=command,
+        extra_callbacks=callbacks,
     )
 
 
@@ -111,19 +133,67 @@ def resume(run_dir: str | Path, *, frame=None, verbose: int | str = "auto", comm
         )
     config = load_config(config_file)
     remove_partial_files(run_dir)
-    remove_partial_files(run_dir / "checkpoints")
+    keep_state_files(run_dir / "checkpoints", state, run_dir / HISTORY)  # a kill can leave the next epoch's files
     return _fit(config, run_dir, frame=frame, resume_state=state, verbose=verbose, command=command)
 
 
-def new_run_dir(runs_dir: Path, name: str) -> Path:
+def _data_file(data: str | Path) -> Path:
+    """The file `data` names, as typed: absolute, or relative to the current folder.
+
+    Raises:
+        DataError: No such file.
+    """
+    file = Path(data).expanduser().absolute()
+    if not file.is_file():
+        what = "is a folder, not a file" if file.is_dir() else "does not exist"
+        raise DataError(
+            f"data file '{data}' given with --data (data= in Python) {what} (looked for {file}). "
+            "Check the name and the current folder."
+        )
+    return file.resolve()
+
+
+def new_run_dir(runs_dir: Path, name: str) -> tuple[Path, Path]:
+    """Create `runs_dir/name/<timestamp>/` (and the folders above it), never reusing one.
+
+    Returns:
+        The run directory, and the highest folder this call created (to remove
+        all of it if the run is refused).
+
+    Raises:
+        RunError: `runs_dir` cannot be created or written.
+    """
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = runs_dir / name / stamp
     path, n = base, 1
     while path.exists():
         n += 1
         path = base.with_name(f"{stamp}-{n}")
-    path.mkdir(parents=True)
-    return path
+    created = [folder for folder in [path, *path.parents] if not folder.exists()][-1]
+    try:
+        path.mkdir(parents=True)
+    except OSError as error:
+        blocker = next((p for p in [runs_dir, *runs_dir.parents] if p.exists()), None)
+        why = f"'{blocker}' is a file" if blocker is not None and not blocker.is_dir() else error.strerror or error
+        raise RunError(
+            f"cannot create a run directory in the runs folder '{runs_dir}' ({why}). "
+            "Give a folder you can write with --runs-dir (runs_dir= in Python)."
+        ) from error
+    return path, created
+
+
+def _remove_new_run_dir(run_dir: Path, created: Path) -> None:
+    """Delete a run directory this process made, and the folders above it that it made and left empty."""
+    shutil.rmtree(run_dir, ignore_errors=True)
+    if run_dir == created:
+        return
+    for folder in run_dir.parents:
+        try:
+            folder.rmdir()  # only when empty: another run may have started there meanwhile
+        except OSError:
+            return
+        if folder == created:
+            return
 
 
 def resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
@@ -187,8 +257,19 @@ def _epoch_cap(config: ExperimentConfig) -> tuple[ExperimentConfig, str | None]:
     return config.model_copy(update={"train": train_section}), note
 
 
-def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_callbacks=None) -> Run:
-    runtime = configure_runtime(config.train)
+def _fit(
+    config, run_dir: Path | None, *, runs_dir: Path | None = None, frame, resume_state, verbose, command,
+    extra_callbacks=None,
+) -> Run:
+    """Fit a new run (`run_dir` None: made under `runs_dir`) or continue one (`resume_state` given).
+
+    A new run's directory is made only once the device, data and model are
+    ready, so a run refused for its config or data leaves nothing; one stopped
+    before its first epoch finished is removed again (there is nothing to
+    resume). A run stopped later keeps exactly its last completed epoch.
+    """
+    runtime = configure_runtime(config.train)  # before anything is written: `device: gpu` without one stops here
+    created = None
     try:
         # A resumed run trains to the epochs its saved config holds, capped or not when it started.
         config, epoch_note = _epoch_cap(config) if resume_state is None else (config, None)
@@ -203,13 +284,53 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         model = task.build_model(spec)
         preprocessing = task.preprocessing_of(prepared)
         if resume_state is None:
+            run_dir, created = new_run_dir(runs_dir, config.run_name)
             atomic_write_text(run_dir / CONFIG, yaml.safe_dump(resolved_config(config, run_dir), sort_keys=False))
             atomic_write_json(run_dir / PREPROCESSING, task.preprocessing_to_json(preprocessing))
-    except Exception:
-        if resume_state is None:
-            shutil.rmtree(run_dir, ignore_errors=True)  # refused before training: leave no run behind
+    except BaseException:
+        if created is not None:
+            _remove_new_run_dir(run_dir, created)  # refused before training: leave no run behind
+        if runtime.mixed_precision:
+            keras.mixed_precision.set_global_policy("float32")
+        raise
+    try:
+        return _train_and_save(
+            config, run_dir, runtime=runtime, task=task, prepared=prepared, spec=spec, model=model,
+            preprocessing=preprocessing, data_sha256=data_sha256, resume_state=resume_state, verbose=verbose,
+            command=command, extra_callbacks=extra_callbacks, epoch_note=epoch_note,
+        )
+    except BaseException as error:
+        state = read_state(run_dir / "checkpoints")
+        if state is None and created is not None:
+            _remove_new_run_dir(run_dir, created)  # no epoch finished: nothing to resume, so nothing kept
+            if isinstance(error, KeyboardInterrupt):
+                raise KeyboardInterrupt("interrupted before the first epoch finished; no run was saved") from None
+        elif isinstance(error, KeyboardInterrupt) and state is not None and not (run_dir / MANIFEST).exists():
+            _keep_only_resume_files(run_dir, state)
+            raise KeyboardInterrupt(
+                f"interrupted after epoch {state['epochs_done']} of {config.train.epochs}, which the run keeps; "
+                f"continue with: seqkit train --resume {shlex.quote(str(run_dir))}"
+            ) from None
         raise
 
+
+def _keep_only_resume_files(run_dir: Path, state: dict) -> None:
+    """Leave a stopped run what `resume` reads: its config, preprocessing, data and last epoch's checkpoint.
+
+    Outputs that a stop during the final evaluation may have written already
+    go too; `resume` writes them again, and the manifest last.
+    """
+    remove_partial_files(run_dir)
+    keep_state_files(run_dir / "checkpoints", state, run_dir / HISTORY)
+    for name in (MODEL, METRICS):
+        (run_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(run_dir / "plots", ignore_errors=True)
+
+
+def _train_and_save(
+    config, run_dir: Path, *, runtime, task, prepared, spec, model, preprocessing, data_sha256, resume_state,
+    verbose, command, extra_callbacks, epoch_note=None,
+) -> Run:
     say = _printer(verbose)
     say(f"run: {run_dir}")
     say(f"device: {runtime.description}")
@@ -254,16 +375,13 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
                 callbacks=callbacks,
                 verbose=_keras_verbose(verbose),
             )
-        except KeyboardInterrupt:
-            if read_state(checkpoints) is not None:
-                print(f"\ninterrupted; continue with: seqkit train --resume {run_dir}", file=sys.stderr, flush=True)
-            raise
         finally:
             if runtime.mixed_precision:
                 keras.mixed_precision.set_global_policy("float32")
 
-    if (checkpoints / BEST_WEIGHTS).exists():
-        model.load_weights(checkpoints / BEST_WEIGHTS)
+    best_weights = best_weights_name(checkpoint.best)
+    if best_weights is not None:
+        model.load_weights(checkpoints / best_weights)
         say(f"best epoch: {checkpoint.best['epoch']} ({monitor} {checkpoint.best['value']:.5g})")
 
     evaluation = task.evaluate(model, prepared)

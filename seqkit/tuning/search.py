@@ -134,7 +134,7 @@ def _tuning_folder(config, overrides, tuning_dir, resume, role) -> tuple[Path, E
             saved = folder / CONFIG
             return folder, load_config(saved) if saved.exists() else config
     else:
-        folder = new_run_dir(Path(tuning_dir) if tuning_dir is not None else Path("tuning"), config.run_name)
+        folder, _ = new_run_dir(Path(tuning_dir) if tuning_dir is not None else Path("tuning"), config.run_name)
     atomic_write_text(folder / CONFIG, yaml.safe_dump(resolved_config(config, folder), sort_keys=False))
     return folder, load_config(folder / CONFIG)
 
