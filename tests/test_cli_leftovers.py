@@ -342,10 +342,14 @@ def test_a_seasonal_period_longer_than_the_training_split_is_said_in_config_term
     config = tmp_path / "season.yaml"
     config.write_text(TINY_SEASON)
     assert main(["train", str(config), "--runs-dir", str(tmp_path / "runs"), "--quiet"]) == 2
-    # Raised when the test split is scored, after training: the words are checked here, not what is left.
-    assert capsys.readouterr().err == (
+    # Refused before training, so no run directory is left; `validate` says the same.
+    assert not (tmp_path / "runs").exists()
+    message = (
         "error: The seasonal period is 235 (`data.period`, or the dataset's), but the training split has 192 "
         "rows; MASE compares each training value with the one a period earlier, so it needs at least 236. Set a "
         "shorter `data.period`, or give more data.\n"
     )
+    assert capsys.readouterr().err == message
+    assert main(["validate", str(config)]) == 2
+    assert capsys.readouterr().err == message
 

@@ -18,6 +18,22 @@ from seqkit.evaluation.baselines import naive_forecast, seasonal_naive_forecast
 from seqkit.evaluation.metrics import forecast_metrics, mase_scale
 
 
+def check_season(train_len: int, season: int) -> None:
+    """Check the training split is longer than one seasonal period, as MASE's scale needs.
+
+    Said in the config's terms (`mase_scale` would name its own argument).
+
+    Raises:
+        DataError: `train_len` is not above `season`.
+    """
+    if train_len <= season:
+        raise DataError(
+            f"The seasonal period is {season} (`data.period`, or the dataset's), but the training split has "
+            f"{train_len} rows; MASE compares each training value with the one a period earlier, so it needs "
+            f"at least {season + 1}. Set a shorter `data.period`, or give more data."
+        )
+
+
 def evaluate_forecast(
     series: np.ndarray,
     y_pred: np.ndarray,
@@ -74,12 +90,7 @@ def evaluate_forecast(
         )
     y_true = values[starts[:, np.newaxis] + np.arange(horizon)]
     season = 1 if period is None else period
-    if train_len <= season:  # said in the config's terms: mase_scale would name its own argument
-        raise DataError(
-            f"The seasonal period is {season} (`data.period`, or the dataset's), but the training split has "
-            f"{train_len} rows; MASE compares each training value with the one a period earlier, so it needs "
-            f"at least {season + 1}. Set a shorter `data.period`, or give more data."
-        )
+    check_season(train_len, season)
     scale = mase_scale(values[:train_len], season)
 
     forecasts = {

@@ -30,8 +30,12 @@ class ForecastTask(Task):
 
     def prepare(self, *, data=None, preprocessing=None):
         from seqkit.data import prepare
+        from seqkit.evaluation.comparison import check_season
 
-        return prepare(self.config.data, frame=data, base_dir=self.config.base_dir, transform=preprocessing)
+        prepared = prepare(self.config.data, frame=data, base_dir=self.config.base_dir, transform=preprocessing)
+        if prepared.period:  # before training, not when the test split is scored after it
+            check_season(prepared.train_length, prepared.period)
+        return prepared
 
     def spec(self, prepared) -> SequenceSpec:
         return self._from_series_spec(prepared.spec)
