@@ -239,7 +239,7 @@ def _describe(err: dict, path: str, parent: Any) -> list[tuple[str, str]]:
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
-        hint = _did_you_mean(key, _field_names(parent)) or _other_section(key, path)
+        hint = did_you_mean(key, _field_names(parent)) or _other_section(key, path)
         return [(path, f"unknown key{hint}")]
     if kind == "missing":
         return [(path, "required, but missing")]
@@ -251,11 +251,11 @@ def _describe(err: dict, path: str, parent: Any) -> list[tuple[str, str]]:
         return [(path, f"{message} (got {_show(value)})")]
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        hint = _did_you_mean(str(value), choices) if isinstance(value, str) else ""
+        hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
         return [(path, f"must be {ctx.get('expected')} (got {_show(value)}){hint}")]
     if kind == "union_tag_invalid":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
-        hint = _did_you_mean(str(ctx.get("tag")), choices)
+        hint = did_you_mean(str(ctx.get("tag")), choices)
         return [(f"{path}.{ctx.get('discriminator', 'type').strip(chr(39))}",
                  f"must be one of {', '.join(repr(c) for c in choices)} (got {_show(ctx.get('tag'))}){hint}")]
     if kind == "union_tag_not_found":
@@ -273,7 +273,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from seqkit.config.data import DataConfig
-from seqkit.config.loading import _did_you_mean
+from seqkit.config.loading import did_you_mean
 from seqkit.data.datasets.registry import DatasetInfo, dataset_info, load_dataset
 from seqkit.errors import DataError
 
@@ -525,7 +525,7 @@ def resolve_columns(
         if unknown:
             raise DataError(
                 f"`data.{role}` names column(s) {unknown} that {origin} does not have"
-                f"{_did_you_mean(unknown[0], available)}. Available columns: {available}."
+                f"{did_you_mean(unknown[0], available)}. Available columns: {available}."
             )
     if not features:
         raise DataError(f"{sentence(origin)} has no numeric column to use as a feature. Set `data.features`.")
