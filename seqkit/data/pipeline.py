@@ -140,6 +140,7 @@ def prepare(
     frame: pd.DataFrame | np.ndarray | None = None,
     base_dir: Path | None = None,
     transform: Transform | None = None,
+    rows: slice | None = None,
 ) -> PreparedData:
     """Load, check, split, transform and window the data described by `config`.
 
@@ -155,6 +156,11 @@ def prepare(
             of fitting a new one, so new data is scaled exactly as the model was trained.
             The data is then read with the run's columns, time column and time grid
             (`load_new_table`), and checked as training data is.
+        rows: Use only these rows of the loaded series (a backtest fold's
+            `Fold.rows`): they are split, transformed and windowed as if they were
+            the whole series, so the preprocessing is fitted on their training
+            part only, `missing: interpolate` fills no gap across their split
+            boundaries, and every row index of the result counts from `rows.start`.
 
     Returns:
         `PreparedData` with train/val/test `WindowSet`s whose `dataset(...)` feeds
@@ -180,12 +186,20 @@ def prepare(
         return plan_splits(len(table.values), config, table.time_index, first_valid, origin=table.origin)
 
     def segments(read: Table) -> list[tuple[str, int, int]]:
-        return _segments(plan_of(read), len(read.values))
+        if rows is None:
+            return _segments(plan_of(read), len(read.values))
+        start, end, _ = rows.indices(len(read.values))
+        inside = _segments(plan_of(_row_slice(read, rows)), end - start)
+        outside = [("rows before the fold", 0, start)] * (start > 0)
+        after = [("rows after the fold", end, len(read.values))] * (end < len(read.values))
+        return outside + [(name, start + lo, start + hi) for name, lo, hi in inside] + after
 
     if transform is not None:
         table = load_new_table(config, transform, frame, base_dir, segments=segments)
     else:
         table = load_table(config, frame, base_dir, segments=segments)
+    if rows is not None:
+        table = _row_slice(table, rows)
     plan = plan_of(table)
     if transform is None:
         transform = Transform.fit(
@@ -248,6 +262,16 @@ def prepare(
     prepared.val = windows(plan.val)
     prepared.test = windows(plan.test)
     return prepared
+
+
+def _row_slice(table: Table, rows: slice) -> Table:
+    """The table's rows `rows` (views, not copies), as a table of their own."""
+    return dataclasses.replace(
+        table,
+        values=table.values[rows],
+        time_index=None if table.time_index is None else table.time_index[rows],
+        source_rows=None if table.source_rows is None else table.source_rows[rows],
+    )
 
 
 def describe_spec(config: DataConfig, base_dir: Path | None = None) -> SeriesSpec:

@@ -276,3 +276,182 @@ def _random(n: int, config: data_config.DataConfig, first_valid: int, origin: st
     }
     # No chronological training part exists, so the scaler sees the whole series.
     return SplitPlan(made["train"], made["val"], made["test"], slice(0, n))
+
+
+# ----------------------------------------------------------------------------- backtest folds
+
+WINDOWS = ("expanding", "sliding")
+
+
+@dataclasses.dataclass(frozen=True)
+class Fold:
+    """One fold of a rolling-origin backtest: a chronological plan on rows `[start, end)` of the series.
+
+    Rows are counted in the full series; `plan` counts them from `start` (the fold's first row).
+
+    Attributes:
+        index: The fold's number, 0 for the earliest origin.
+        start, end: The rows of the series the fold reads (its data is prepared from these only).
+        origin: The fold's forecast origin: the row of its first test target. Every row the fold
+            trains on, validates on or fits its preprocessing on lies before it.
+        config: The fold's data section: the config's own, with a steps split of the config's
+            validation and test sizes (so each fold's test split ends at `end`).
+        plan: The fold's `SplitPlan`, rows counted from `start`.
+    """
+
+    index: int
+    start: int
+    end: int
+    origin: int
+    config: data_config.DataConfig
+    plan: SplitPlan
+
+    def _absolute(self, windows: SplitWindows | None) -> tuple[int, int] | None:
+        if windows is None:
+            return None
+        lo, hi = windows.target_rows
+        return (self.start + lo, self.start + hi)
+
+    @property
+    def rows(self) -> slice:
+        """`slice(start, end)`: the rows of the series the fold reads."""
+        return slice(self.start, self.end)
+
+    @property
+    def train_rows(self) -> tuple[int, int]:
+        """`(lo, hi)`: the rows its training targets may occupy."""
+        return self._absolute(self.plan.train)
+
+    @property
+    def val_rows(self) -> tuple[int, int] | None:
+        """`(lo, hi)`: the rows its validation targets may occupy (None: no validation split)."""
+        return self._absolute(self.plan.val)
+
+    @property
+    def test_rows(self) -> tuple[int, int]:
+        """`(lo, hi)`: the rows its test targets occupy, from `origin`."""
+        return self._absolute(self.plan.test)
+
+    @property
+    def fit_rows(self) -> tuple[int, int]:
+        """`(lo, hi)`: the rows its scaler and transforms are fitted on (its training rows, never later ones)."""
+        return (self.start + self.plan.fit_rows.start, self.start + self.plan.fit_rows.stop)
+
+
+def backtest_folds(
+    n: int,
+    config: data_config.DataConfig,
+    *,
+    folds: int,
+    step: int | None = None,
+    window: str = "expanding",
+    time_index: pd.DatetimeIndex | None = None,
+    first_valid: int = 0,
+    min_train: int = 0,
+) -> list[Fold]:
+    """The last `folds` forecast origins of a series, `step` rows apart, each with its own chronological split.
+
+    The validation and test sizes are the config's own, measured on the whole series (a
+    fraction or date split becomes the row counts it gives there). The last fold is the
+    config's own split; each earlier one moves the origin back by `step`. An `expanding`
+    fold reads the series up to the end of its test split, so it trains on every row
+    before its validation split; a `sliding` fold reads as many rows as the first
+    (earliest) fold, so every fold trains on the same number of rows.
+
+    Example: 100 rows, `split: {type: steps, val: 10, test: 10}`, lookback 4, horizon 5,
+    3 folds (step: the horizon, 5):
+
+    | fold | rows (expanding) | rows (sliding) | train targets | val | test = origin.. |
+    | --- | --- | --- | --- | --- | --- |
+    | 0 | 0-89 | 0-89 | 0-69 | 70-79 | 80-89 |
+    | 1 | 0-94 | 5-94 | 0-74 / 5-74 | 75-84 | 85-94 |
+    | 2 | 0-99 | 10-99 | 0-79 / 10-79 | 80-89 | 90-99 |
+
+    Args:
+        n: Rows in the series.
+        config: The data section (`split`, `lookback`, `horizon`, `gap`, `stride`).
+        folds: How many origins (folds), at least 1.
+        step: Rows between consecutive origins (default: `horizon`), at least 1.
+        window: `expanding` or `sliding`.
+        time_index: Timestamps, needed by `split.type: date`.
+        first_valid: Rows differencing leaves undefined at the start of each fold's rows.
+        min_train: Fewest training rows a fold may have (a seasonal period plus one, for MASE's scale).
+
+    Returns:
+        The folds, earliest origin first.
+
+    Raises:
+        ConfigError: `folds`, `step` or `window` out of range, a random split, or no test split.
+        DataError: The earliest fold leaves too few training rows; the message says how many folds fit.
+    """
+    if folds < 1:
+        raise ConfigError(f"the number of folds (--folds, folds= in Python) must be at least 1, got {folds}")
+    step = config.horizon if step is None else step
+    if step < 1:
+        raise ConfigError(f"the step between origins (--step, step= in Python) must be at least 1 row, got {step}")
+    if window not in WINDOWS:
+        raise ConfigError(
+            f"the backtest window (--window, window= in Python) is `expanding` or `sliding`, got {window!r}"
+        )
+    if isinstance(config.split, data_config.RandomSplit):
+        raise ConfigError(
+            "a backtest needs a chronological split, but `data.split.type` is random (test windows drawn from "
+            "the whole series); use a `steps`, `fraction` or `date` split"
+        )
+    a, b = (max(boundary, 0) for boundary in _boundaries(n, config, time_index))
+    val_rows, test_rows = b - a, n - b
+    if test_rows == 0:
+        raise ConfigError(
+            "a backtest scores each fold on its test split, but `data.split` leaves no test rows; give it a "
+            f"test size (e.g. `data.split: {{type: steps, val: {val_rows}, test: {config.horizon}}}`)"
+        )
+    split = data_config.StepsSplit(
+        val=val_rows, test=test_rows, embargo=config.split.embargo, context=config.split.context
+    )
+    fold_config = config.model_copy(update={"split": split})
+
+    def make(count: int) -> list[Fold]:
+        first_end = n - (count - 1) * step
+        made = []
+        for index in range(count):
+            end = first_end + index * step
+            start = 0 if window == "expanding" else end - first_end
+            plan = chronological_plan(end - start, fold_config, first_valid=first_valid)
+            made.append(Fold(index, start, end, end - test_rows, fold_config, plan))
+        return made
+
+    def fits(fold: Fold) -> bool:
+        return (
+            fold.origin > fold.start
+            and not missing_splits(fold.plan, fold_config)
+            and fold.plan.fit_rows.stop >= min_train
+        )
+
+    def first(count: int) -> Fold | None:
+        return make(count)[0] if n - (count - 1) * step > test_rows else None  # else the origin is before row 1
+
+    # The earliest fold has the fewest training rows (sliding: as many as every fold), so it decides.
+    earliest = first(folds)
+    if earliest is not None and fits(earliest):
+        return make(folds)
+    fitting = next((count for count in range(folds - 1, 0, -1) if first(count) and fits(first(count))), 0)
+    first_origin = n - test_rows - (folds - 1) * step
+    train_rows = 0 if earliest is None else earliest.plan.fit_rows.stop
+    need = config.lookback + config.gap + config.horizon + first_valid
+    needs = f"a training window needs {need} (`lookback` {config.lookback} + `gap` {config.gap} + `horizon` " + (
+        f"{config.horizon} + {first_valid} rows used up by differencing)" if first_valid else f"{config.horizon})"
+    )
+    if min_train > need:
+        needs += f", and MASE's seasonal scale needs {min_train}"
+    where = "before the series starts" if first_origin < 0 else f"at row {first_origin}"
+    told = f"{folds} folds {step} rows apart put the first forecast origin {where}"
+    if fitting:
+        advice = (
+            f"At most {fitting} fold(s) fit: ask for --folds {fitting} (folds= in Python) or fewer, "
+            "or a smaller --step."
+        )
+    else:
+        advice = "Not even one fold fits: give more data, or shorten `lookback`/`horizon` or the validation split."
+    raise DataError(
+        f"{told}, leaving its training split {train_rows} row(s) of the series' {n}; {needs}. {advice}"
+    )

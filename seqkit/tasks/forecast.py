@@ -28,11 +28,14 @@ class ForecastTask(Task):
 
         return Transform
 
-    def prepare(self, *, data=None, preprocessing=None):
+    def prepare(self, *, data=None, preprocessing=None, rows=None):
+        """As `Task.prepare`; `rows` (a backtest fold's) prepares only those rows of the series."""
         from seqkit.data import prepare
         from seqkit.evaluation.comparison import check_season
 
-        prepared = prepare(self.config.data, frame=data, base_dir=self.config.base_dir, transform=preprocessing)
+        prepared = prepare(
+            self.config.data, frame=data, base_dir=self.config.base_dir, transform=preprocessing, rows=rows
+        )
         if prepared.period:  # before training, not when the test split is scored after it
             check_season(prepared.train_length, prepared.period)
         return prepared
