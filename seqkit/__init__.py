@@ -19,6 +19,8 @@ quiet_tensorflow()
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "BacktestResult": "seqkit.backtesting",
+    "backtest": "seqkit.backtesting",
     "ConfigError": "seqkit.errors",
     "DataError": "seqkit.errors",
     "RunError": "seqkit.errors",

@@ -102,6 +102,26 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--quiet", action="store_true", help="print nothing but errors")
     tune.set_defaults(handler=_tune)
 
+    backtest = commands.add_parser(
+        "backtest",
+        help="train and score a forecasting config at the last K forecast origins",
+        description="Rolling-origin backtest: the last K forecast origins, STEP rows apart, each fold with its own "
+        "chronological train/validation/test split and preprocessing fitted on its training rows only. Prints a "
+        "table per fold (model next to the naive and seasonal-naive baselines) and the mean, spread and wins over "
+        "the folds, and writes RUNS_DIR/<name>/backtest-<timestamp>/ with backtest.json, backtest.csv and "
+        "backtest.png.",
+    )
+    _config_args(backtest)
+    backtest.add_argument("--folds", type=int, default=6, metavar="K", help="forecast origins (default 6)")
+    backtest.add_argument("--step", type=int, metavar="S", help="rows between origins (default: the horizon)")
+    backtest.add_argument("--window", choices=["expanding", "sliding"], default="expanding",
+                          help="expanding: train on every earlier row; sliding: as many rows as the first fold")
+    backtest.add_argument("--refit", default="every", metavar="every|once|N",
+                          help="train a model per fold (every), once on the first fold, or every N folds")
+    backtest.add_argument("--runs-dir", default="runs", help="folder for the backtest directory (default: runs)")
+    backtest.add_argument("--quiet", action="store_true", help="print only the saved directory, and errors")
+    backtest.set_defaults(handler=_backtest)
+
     evaluate = commands.add_parser("evaluate", help="score a finished run on its test split, or on new data")
     evaluate.add_argument("run_dir", help="a run directory made by `seqkit train`")
     evaluate.add_argument("--data", metavar="FILE", help="CSV or Parquet file to evaluate on instead of the run's data")
@@ -207,6 +227,25 @@ def _tune(args: argparse.Namespace) -> int:
         worker_id=args.worker_id,
         verbose=0 if args.quiet else 1,
     )
+    return EXIT_OK
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from seqkit.backtesting import backtest
+
+    refit = int(args.refit) if args.refit.strip().isdigit() else args.refit
+    result = backtest(
+        args.config,
+        overrides=args.overrides,
+        folds=args.folds,
+        step=args.step,
+        window=args.window,
+        refit=refit,
+        runs_dir=args.runs_dir,
+        verbose=0 if args.quiet else "auto",
+    )
+    if args.quiet:
+        print(f"saved: {result.path}")
     return EXIT_OK
 
 

@@ -220,6 +220,78 @@ def plot_forecast(
     return _save(fig, path, dpi)
 
 
+def plot_backtest(
+    times_or_steps: Sequence[Any] | np.ndarray,
+    actual: np.ndarray,
+    forecasts: Sequence[tuple[np.ndarray, np.ndarray]],
+    path: str | os.PathLike[str],
+    *,
+    origins: Sequence[int] = (),
+    title: str = "Backtest: every fold's forecasts against the actual series",
+    target_names: Sequence[str] | None = None,
+    dpi: int = 100,
+) -> Path:
+    """Plots each backtest fold's forecasts over the actual series, to a PNG file.
+
+    Every forecast window is drawn over its whole horizon, one colour per fold,
+    and each fold's forecast origin is marked with a dotted line.
+
+    Args:
+        times_or_steps: `(n,)` x values of the series' rows (timestamps or row numbers).
+        actual: float `(n,)` or `(n, n_targets)`: the series in original units.
+        forecasts: One `(rows, values)` per fold: int `(n_windows, horizon)` rows
+            of `times_or_steps` that each forecast step is for, and float
+            `(n_windows, horizon, n_targets)` the forecasts.
+        path: Destination `.png` file. Its folder must exist.
+        origins: Each fold's origin row, marked on the plot.
+        title: Figure title.
+        target_names: One name per target, used as panel labels.
+        dpi: Resolution.
+
+    Returns:
+        `path`, as a `Path`.
+
+    Raises:
+        DataError: If the shapes disagree.
+    """
+    x = np.asarray(times_or_steps)
+    if x.ndim != 1 or x.size == 0:
+        raise DataError(f"`times_or_steps` must be a non-empty 1-D sequence; received shape {x.shape}.")
+    actual = _as_columns("actual", actual, x.shape[0])
+    for fold, (rows, values) in enumerate(forecasts):
+        if np.shape(values) != (*np.shape(rows), actual.shape[1]):
+            raise DataError(
+                f"fold {fold}'s forecasts must have shape (n_windows, horizon, {actual.shape[1]}) matching its rows "
+                f"{np.shape(rows)}; received {np.shape(values)}."
+            )
+    first = min([int(np.min(rows)) for rows, _ in forecasts], default=0)
+    shown = slice(max(0, first - (x.shape[0] - first)), x.shape[0])  # as much history as the backtested span
+    fig, axes = _new_figure(10, 3.5 * actual.shape[1], rows=actual.shape[1])
+    colours = [f"C{i % 10}" for i in range(len(forecasts))]
+    for j, ax in enumerate(axes):
+        ax.plot(x[shown], actual[shown, j], color="black", linewidth=1.5, label="actual")
+        for fold, ((rows, values), colour) in enumerate(zip(forecasts, colours, strict=True)):
+            for w in range(len(rows)):
+                ax.plot(x[rows[w]], values[w, :, j], color=colour, linewidth=1, alpha=0.8,
+                        label=f"fold {fold + 1}" if w == 0 else None)
+        for origin, colour in zip(origins, colours, strict=False):
+            ax.axvline(x[origin], color=colour, linestyle=":", linewidth=1)
+        if target_names is not None:
+            ax.set_ylabel(str(target_names[j]))
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize="small", ncol=2)
+    if _is_datetime(x):
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        locator = AutoDateLocator()
+        axes[-1].xaxis.set_major_locator(locator)
+        axes[-1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    else:
+        axes[-1].set_xlabel("row")
+    axes[0].set_title(title)
+    return _save(fig, path, dpi)
+
+
 def plot_search(
     objectives: Sequence[float | None],
     path: str | os.PathLike[str],

@@ -323,3 +323,73 @@ def language_model_table(results: Mapping[str, Mapping[str, Any]], *, level: str
     better = "beats" if ours < theirs else "does not beat"
     line = f"{model} {better} {baseline} on perplexity ({ours:.2f} vs {theirs:.2f})"
     return _render(["metric", *names], rows) + "\n" + line
+
+
+def _grouped(groups: Sequence[tuple[str, int]], header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """`_render` with a line above the header naming groups of columns (`(label, columns it spans)`)."""
+    table = _render(header, rows).split("\n")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line, column = "", 0
+    for label, span in groups:
+        width = sum(widths[column : column + span]) + 2 * (span - 1)
+        line += ("  " if column else "") + (label.center(width) if label else " " * width)
+        column += span
+    return "\n".join([line.rstrip(), *table])
+
+
+def fold_table(folds: Sequence[Mapping[str, Any]], *, metrics: Sequence[str] = ("rmse", "mae", "mase")) -> str:
+    """Formats a backtest's folds: one row per fold, each forecaster's metrics side by side.
+
+    Args:
+        folds: Per-fold records with `fold`, `origin` (printable), `train_rows`
+            (a count) and `results` (`evaluate_forecast` output on the fold's test windows).
+        metrics: The metric keys shown for each forecaster.
+
+    Returns:
+        Multi-line text, e.g.
+
+        ```
+                                       model              seasonal_naive
+        fold  origin      train rows   RMSE    MAE   MASE   RMSE    MAE   MASE
+        1     1955-01-01          48  14.20  11.03  0.612  20.95  18.75  1.041
+        ```
+    """
+    names = list(folds[0]["results"])
+    header = ["fold", "origin", "train rows"] + [METRIC_LABELS[key].split()[0] for _ in names for key in metrics]
+    digits = {
+        key: _decimals([fold["results"][name]["overall"][key] for fold in folds for name in names]) for key in metrics
+    }
+    rows = [
+        [str(fold["fold"]), str(fold["origin"]), str(fold["train_rows"])]
+        + [_cell(fold["results"][name]["overall"][key], digits[key]) for name in names for key in metrics]
+        for fold in folds
+    ]
+    return _grouped([("", 3), *((name, len(metrics)) for name in names)], header, rows)
+
+
+def aggregate_table(aggregate: Mapping[str, Any], *, metrics: Sequence[str] = ("rmse", "mae", "mase")) -> str:
+    """Formats a backtest's aggregate: each metric's mean and spread over the folds, and the model's wins.
+
+    Args:
+        aggregate: `{"folds": K, "mean": {forecaster: {metric: v}}, "std": {...},
+            "wins": {baseline: {metric: count}}}`.
+        metrics: The metric keys shown.
+
+    Returns:
+        Multi-line text: a row per metric (`mean ± std`), then a row of wins on MASE
+        against each baseline out of K, e.g. `wins (MASE)  -  6/6  5/6`.
+    """
+    names = list(aggregate["mean"])
+    rows = []
+    for key in metrics:
+        means = [aggregate["mean"][name][key] for name in names]
+        spreads = [aggregate["std"][name][key] for name in names]
+        digits = _decimals(means)
+        rows.append(
+            [METRIC_LABELS[key]]
+            + [f"{_cell(m, digits)} ± {_cell(s, digits)}" for m, s in zip(means, spreads, strict=True)]
+        )
+    k = aggregate["folds"]
+    wins = aggregate["wins"]
+    rows.append(["wins (MASE)"] + [f"{wins[name]['mase']}/{k}" if name in wins else "-" for name in names])
+    return _render([f"mean ± std over {k} folds", *names], rows)

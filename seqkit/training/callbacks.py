@@ -106,6 +106,35 @@ class RunCheckpoint(keras.callbacks.Callback):
         keep_state_files(self.folder, state, self.history_csv)
 
 
+class KeepBestWeights(keras.callbacks.Callback):
+    """Keep the best epoch's weights in memory and put them back when training ends.
+
+    What `RunCheckpoint` does on disk for a run, for fits that write no run
+    directory (backtest folds): the model ends with the weights of the epoch
+    whose `monitor` was lowest (by more than `min_delta`), as a run's does.
+
+    Attributes:
+        best: `{"epoch": e, "value": v}` (1-based epoch; None before a finite value).
+    """
+
+    def __init__(self, monitor: str, *, min_delta: float = 0.0):
+        super().__init__()
+        self.monitor = monitor
+        self.min_delta = min_delta
+        self.best = {"epoch": None, "value": math.inf}
+        self._weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is not None and math.isfinite(value) and value < self.best["value"] - self.min_delta:
+            self.best = {"epoch": epoch + 1, "value": float(value)}
+            self._weights = self.model.get_weights()
+
+    def on_train_end(self, logs=None):
+        if self._weights is not None:
+            self.model.set_weights(self._weights)
+
+
 class _Resumable:
     """A Keras callback whose counters continue after a resume.
 

@@ -36,6 +36,7 @@ from seqkit.inference.run import CONFIG, HISTORY, MANIFEST, METRICS, MODEL, PREP
 from seqkit.models.factory import cudnn_report
 from seqkit.tasks import Evaluation, Task, task_for
 from seqkit.training.callbacks import (
+    KeepBestWeights,
     ResetStatesEachEpoch,
     ResumableEarlyStopping,
     ResumableReduceLROnPlateau,
@@ -153,8 +154,8 @@ def _data_file(data: str | Path) -> Path:
     return file.resolve()
 
 
-def new_run_dir(runs_dir: Path, name: str) -> tuple[Path, Path]:
-    """Create `runs_dir/name/<timestamp>/` (and the folders above it), never reusing one.
+def new_run_dir(runs_dir: Path, name: str, *, prefix: str = "") -> tuple[Path, Path]:
+    """Create `runs_dir/name/<prefix><timestamp>/` (and the folders above it), never reusing one.
 
     Returns:
         The run directory, and the highest folder this call created (to remove
@@ -163,7 +164,7 @@ def new_run_dir(runs_dir: Path, name: str) -> tuple[Path, Path]:
     Raises:
         RunError: `runs_dir` cannot be created or written.
     """
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = prefix + dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = runs_dir / name / stamp
     path, n = base, 1
     while path.exists():
@@ -230,7 +231,7 @@ def resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
     return data
 
 
-def _epoch_cap(config: ExperimentConfig) -> tuple[ExperimentConfig, str | None]:
+def epoch_cap(config: ExperimentConfig) -> tuple[ExperimentConfig, str | None]:
     """The config with `train.epochs` lowered to `SEQKIT_MAX_EPOCHS`, and a line saying so (None: unchanged).
 
     A new run saves the capped config, so its `config.yaml` re-runs (and resumes) what was trained.
@@ -272,7 +273,7 @@ def _fit(
     created = None
     try:
         # A resumed run trains to the epochs its saved config holds, capped or not when it started.
-        config, epoch_note = _epoch_cap(config) if resume_state is None else (config, None)
+        config, epoch_note = epoch_cap(config) if resume_state is None else (config, None)
         task = task_for(config)
         # A resumed run reads its fitted preprocessing back instead of refitting it on the data.
         fitted = read_preprocessing(task, run_dir / PREPROCESSING) if resume_state is not None else None
@@ -439,6 +440,32 @@ def schedule_callbacks(config: ExperimentConfig, monitor: str, *, stopping_state
     if config.model.stateful:
         callbacks.append(ResetStatesEachEpoch())
     return stopping, plateau, callbacks
+
+
+def fit_without_files(
+    config: ExperimentConfig, prepared, model: keras.Model, *, verbose: int | str = 0
+) -> tuple[dict, dict]:
+    """Fit a built model on prepared data as a run does, writing nothing: for loops over many fits.
+
+    The same datasets (`fit_arguments`), schedule (`schedule_callbacks`) and
+    monitored value as `train`, for `train.epochs` epochs (cap them with
+    `epoch_cap` first), and the model ends with its best epoch's weights, as a
+    run's does; no run directory, checkpoint or TensorBoard log is written.
+
+    Returns:
+        `(history, best)`: Keras' history (one list per logged value) and
+        `{"epoch": e, "value": v}` of the best epoch (`epoch` None when no value was finite).
+    """
+    monitor = "val_loss" if has_validation(prepared) else "loss"
+    min_delta = config.train.early_stopping.min_delta if config.train.early_stopping else 0.0
+    best = KeepBestWeights(monitor, min_delta=min_delta)
+    _, _, schedule = schedule_callbacks(config, monitor)
+    history = model.fit(
+        **fit_arguments(config, prepared, initial_epoch=0, epochs=config.train.epochs),
+        callbacks=[*schedule, best],
+        verbose=_keras_verbose(verbose),
+    )
+    return history.history, best.best
 
 
 def fit_arguments(config: ExperimentConfig, prepared, *, initial_epoch: int, epochs: int) -> dict:

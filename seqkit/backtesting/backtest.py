@@ -1,0 +1,321 @@
+"""`backtest`: a forecasting config trained and scored at the last K forecast origins.
+
+One held-out split is one verdict, and for a short series one window of it: a
+backtest asks the same question at K origins. The fold arithmetic is the data
+layer's (`seqkit.data.splits.backtest_folds`): each fold is a chronological
+split of an expanding (or sliding) part of the series, and its task prepares
+it from those rows alone, so its scaler and transforms are fitted on the
+fold's training rows and never see a value at or after its origin. The model
+is fitted as a run fits it (`seqkit.training.trainer.fit_without_files`: the
+same datasets, schedule and best-epoch weights, no run directory), and each
+fold is scored by the task next to its baselines on the fold's test windows,
+with one MASE scale from the fold's training rows.
+
+The backtest directory, `RUNS_DIR/<name>/backtest-<timestamp>/`, is written
+once every fold has been scored (a refused or interrupted backtest leaves
+nothing): `config.yaml` (the config as run), `backtest.json` (every fold's
+rows, origin and scores, and the aggregate), `backtest.csv` (a row per fold)
+and `backtest.png` (every fold's forecasts against the actual series).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import yaml
+
+from seqkit.config.experiment import ExperimentConfig
+from seqkit.config.loading import load_config
+from seqkit.errors import ConfigError
+from seqkit.files import atomic_write_json, atomic_write_text
+from seqkit.tasks import task_for
+from seqkit.training.runtime import configure_runtime
+from seqkit.training.trainer import epoch_cap, fit_without_files, new_run_dir, resolved_config
+
+BACKTEST_JSON, BACKTEST_CSV, BACKTEST_PLOT = "backtest.json", "backtest.csv", "backtest.png"
+REFITS = ("every", "once")
+
+
+@dataclasses.dataclass
+class BacktestResult:
+    """What a backtest found.
+
+    Attributes:
+        path: The backtest directory.
+        config: The config as run (epochs capped by `SEQKIT_MAX_EPOCHS` if set).
+        folds: One record per fold, earliest origin first, as in `backtest.json`:
+            `fold` (1-based), `origin` (row of the first test target), `origin_time`,
+            `rows`, `train_rows`, `val_rows`, `test_rows`, `fit_rows` (`[lo, hi)` of
+            the series), `test_windows`, `model_fold` (the fold whose training rows
+            the model was fitted on), `epochs`, `best_epoch` (None on folds that
+            re-applied an earlier fold's model) and `results` (`evaluate_forecast`).
+        aggregate: `folds` (K), `mean` and `std` (numpy's, ddof 0) of each metric per
+            forecaster over the folds, and `wins`: per baseline, in how many folds the
+            model's metric was lower.
+        fits: How many models were trained.
+        report: The printed per-fold table and aggregate.
+    """
+
+    path: Path
+    config: ExperimentConfig
+    folds: list[dict]
+    aggregate: dict
+    fits: int
+    report: str
+
+
+def backtest(
+    config: ExperimentConfig | str | Path,
+    *,
+    folds: int = 6,
+    step: int | None = None,
+    window: str = "expanding",
+    refit: str | int = "every",
+    frame=None,
+    runs_dir: str | Path = "runs",
+    overrides: list[str] | tuple[str, ...] = (),
+    verbose: int | str = "auto",
+) -> BacktestResult:
+    """Train and score a forecasting config at the last `folds` forecast origins.
+
+    Args:
+        config: An `ExperimentConfig`, or the path of a YAML file.
+        folds: How many forecast origins (folds), at least 1.
+        step: Rows between consecutive origins (default: `data.horizon`).
+        window: `expanding` (each fold trains on every row before it) or `sliding`
+            (every fold trains on as many rows as the first).
+        refit: `every` (a model trained per fold), `once` (trained on the first fold,
+            then applied to each later fold with that fold's own preprocessing), or
+            N (retrained every N folds: on folds 1, N+1, 2N+1, ...).
+        frame: A DataFrame or array to use instead of the config's dataset or path.
+        runs_dir: Folder under which `<name>/backtest-<timestamp>/` is created.
+        overrides: `key=value` overrides, when `config` is a path.
+        verbose: 0: nothing; 1 or `auto`: a line per fold and the tables; 2: also
+            Keras' line per epoch.
+
+    Returns:
+        A `BacktestResult`.
+
+    Raises:
+        ConfigError: Not a forecasting config, or `folds`, `step`, `window`, `refit`
+            out of range, or a split without test rows.
+        DataError: The data cannot be read, or the earliest fold leaves too few
+            training rows (the message says how many folds fit).
+        RunError: `runs_dir` cannot hold the backtest directory.
+    """
+    if not isinstance(config, ExperimentConfig):
+        config = load_config(config, overrides)
+    every = _refit_every(refit)
+    if config.data is None and frame is None:
+        raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
+    task = task_for(config)
+    if task.name != "forecast":
+        raise ConfigError(
+            f"backtesting is for forecasting tasks, but this config trains a {task.title} model "
+            f"(`model.head.type: {task.name}`); backtest a config with `model.head: {{type: forecast}}`"
+        )
+    config, epoch_note = epoch_cap(config)
+    say = (lambda message: None) if verbose == 0 else (lambda message: print(message, flush=True))
+    runtime = configure_runtime(config.train)
+    try:
+        whole = task.prepare(data=frame)
+        plan = _folds(config, whole, folds=folds, step=step, window=window)
+        say(
+            f"backtest: {len(plan)} folds, {window} window, origins {_step(plan, step, config)} rows apart, "
+            f"refit {refit}; device: {runtime.description}"
+        )
+        if epoch_note:
+            say(epoch_note)
+        records, forecasts, fits = _run_folds(config, plan, whole, frame, every, say, verbose)
+    finally:
+        if runtime.mixed_precision:
+            keras.mixed_precision.set_global_policy("float32")
+    aggregate = _aggregate(records)
+    report = _report(records, aggregate)
+    say(report)
+    path, _ = new_run_dir(Path(runs_dir), config.run_name, prefix="backtest-")
+    result = BacktestResult(path, config, records, aggregate, fits, report)
+    _write(result, whole, plan, forecasts, window=window, step=step, refit=refit)
+    say(f"saved: {path}")
+    return result
+
+
+def _refit_every(refit: str | int) -> int:
+    """Folds between refits: 1 for `every`, none after the first for `once`.
+
+    Raises:
+        ConfigError: Anything but `every`, `once` or a whole number of at least 1.
+    """
+    if refit == "every":
+        return 1
+    if refit == "once":
+        return 0
+    try:
+        every = int(refit)
+    except (TypeError, ValueError):
+        every = 0
+    if every < 1 or isinstance(refit, bool) or (isinstance(refit, float) and not refit.is_integer()):
+        raise ConfigError(
+            f"--refit (refit= in Python) is `every`, `once` or a whole number of folds of at least 1, got {refit!r}"
+        )
+    return every
+
+
+def _folds(config: ExperimentConfig, whole, *, folds: int, step: int | None, window: str):
+    from seqkit.data.splits import backtest_folds
+
+    return backtest_folds(
+        whole.n_time,
+        config.data,
+        folds=folds,
+        step=step,
+        window=window,
+        time_index=whole.time_index,
+        first_valid=whole.transform.first_valid,
+        min_train=whole.period + 1 if whole.period else 0,  # MASE's seasonal scale needs a season of training rows
+    )
+
+
+def _run_folds(config, plan, whole, frame, every: int, say, verbose):
+    """Prepare, (re)fit and score every fold; returns the records, each fold's forecasts and the fit count."""
+    records, forecasts, model, model_fold, fits = [], [], None, None, 0
+    for fold in plan:
+        fold_config = config.model_copy(update={"data": fold.config})
+        task = task_for(fold_config)
+        prepared = task.prepare(data=frame, rows=fold.rows)
+        origin_time = None if whole.time_index is None else _time_text(whole.time_index[fold.origin])
+        trains = model is None or (every and fold.index % every == 0)
+        history, best = None, None
+        say(
+            f"fold {fold.index + 1}/{len(plan)}: origin {origin_time or 'row ' + str(fold.origin)}, "
+            f"{fold.fit_rows[1] - fold.fit_rows[0]} training rows, {len(prepared.train)} training windows, "
+            f"{len(prepared.test)} test"
+            + ("" if trains else f"; the model of fold {model_fold + 1}, with this fold's preprocessing")
+        )
+        if trains:
+            keras.backend.clear_session()
+            model = task.build_model(task.spec(prepared))
+            history, best = fit_without_files(fold_config, prepared, model, verbose=2 if verbose == 2 else 0)
+            model_fold, fits = fold.index, fits + 1
+        evaluation = task.evaluate_split(model, prepared, prepared.test, "test")
+        windows = evaluation.plot["windows"]
+        forecasts.append((windows.target_starts[:, None] + np.arange(fold.config.horizon) + fold.start,
+                          evaluation.plot["y_pred"]))
+        records.append({
+            "fold": fold.index + 1,
+            "origin": fold.origin,
+            "origin_time": origin_time,
+            "rows": [fold.start, fold.end],
+            "train_rows": list(fold.train_rows),
+            "val_rows": None if fold.val_rows is None else list(fold.val_rows),
+            "test_rows": list(fold.test_rows),
+            "fit_rows": list(fold.fit_rows),
+            "test_windows": len(prepared.test),
+            "model_fold": model_fold + 1,
+            "epochs": None if history is None else len(history.get("loss", [])),
+            "best_epoch": None if best is None else best["epoch"],
+            "seasonal_period": evaluation.metrics["seasonal_period"],
+            "results": evaluation.metrics["results"],
+        })
+    return records, forecasts, fits
+
+
+def _step(plan, step: int | None, config: ExperimentConfig) -> int:
+    """Rows between consecutive origins."""
+    return plan[1].origin - plan[0].origin if len(plan) > 1 else (step or config.data.horizon)
+
+
+def _time_text(stamp) -> str:
+    """A timestamp as a date when it falls on midnight, else in full."""
+    return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+
+
+def _aggregate(records: list[dict]) -> dict:
+    """Mean and spread of every metric per forecaster over the folds, and the model's wins against each baseline."""
+    names = list(records[0]["results"])
+    keys = list(records[0]["results"]["model"]["overall"])
+    values = {name: {key: [r["results"][name]["overall"][key] for r in records] for key in keys} for name in names}
+    return {
+        "folds": len(records),
+        "mean": {name: {key: _finite(np.mean(v)) for key, v in per.items()} for name, per in values.items()},
+        "std": {name: {key: _finite(np.std(v)) for key, v in per.items()} for name, per in values.items()},
+        "wins": {name: {key: _wins(values["model"][key], values[name][key]) for key in keys}
+                 for name in names if name != "model"},
+    }
+
+
+def _wins(model: list[float], baseline: list[float]) -> int:
+    """Folds where the model's value is lower than the baseline's (an undefined value is no win)."""
+    return sum(m < b for m, b in zip(model, baseline, strict=True))
+
+
+def _finite(value) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _report(records: list[dict], aggregate: dict) -> str:
+    from seqkit.evaluation.report import aggregate_table, fold_table
+
+    rows = [
+        {**r, "origin": r["origin_time"] or r["origin"], "train_rows": r["fit_rows"][1] - r["fit_rows"][0]}
+        for r in records
+    ]
+    baseline = "seasonal_naive" if "seasonal_naive" in aggregate["wins"] else "naive"
+    mean = aggregate["mean"]
+    line = (
+        f"model beats {baseline} on MASE in {aggregate['wins'][baseline]['mase']} of {aggregate['folds']} folds; "
+        f"mean MASE {_number(mean['model']['mase'])} vs {_number(mean[baseline]['mase'])}"
+    )
+    return f"per fold (test split, original units):\n{fold_table(rows)}\n\n{aggregate_table(aggregate)}\n{line}"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _write(result: BacktestResult, whole, plan, forecasts, *, window: str, step, refit) -> None:
+    """config.yaml, backtest.json, backtest.csv and backtest.png, each written atomically."""
+    from seqkit.evaluation.metrics import FORECAST_METRICS
+    from seqkit.evaluation.plots import plot_backtest
+
+    path = result.path
+    atomic_write_text(path / "config.yaml", yaml.safe_dump(resolved_config(result.config, path), sort_keys=False))
+    document: dict[str, Any] = {
+        "n_folds": len(plan),
+        "step": _step(plan, step, result.config),
+        "window": window,
+        "refit": refit,
+        "fits": result.fits,
+        "series_rows": whole.n_time,
+        "folds": result.folds,
+        "aggregate": result.aggregate,
+    }
+    atomic_write_json(path / BACKTEST_JSON, document)
+    names = list(result.folds[0]["results"])
+    header = ["fold", "origin", "origin_time", "train_rows", "test_windows", "model_fold"] + [
+        f"{name}_{key}" for name in names for key in FORECAST_METRICS
+    ]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    for r in result.folds:
+        writer.writerow(
+            [r["fold"], r["origin"], r["origin_time"] or "", r["fit_rows"][1] - r["fit_rows"][0], r["test_windows"],
+             r["model_fold"]]
+            + [repr(r["results"][name]["overall"][key]) for name in names for key in FORECAST_METRICS]
+        )
+    atomic_write_text(path / BACKTEST_CSV, text.getvalue())
+    if result.config.evaluate.plots:
+        x = whole.time_index if whole.time_index is not None else np.arange(whole.n_time)
+        plot_backtest(
+            np.asarray(x), whole.targets_original, forecasts, path / BACKTEST_PLOT,
+            origins=[fold.origin for fold in plan], target_names=list(whole.spec.target_names),
+        )

@@ -1,0 +1,142 @@
+"""`seqkit backtest` / `seqkit.backtest`: folds as the fold arithmetic says, refits counted, aggregates, exit statuses."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+import seqkit
+from seqkit.cli import main
+from seqkit.config import load_config
+from seqkit.data.splits import backtest_folds
+
+CONFIGS = Path(__file__).parent.parent / "configs"
+
+# 72 monthly rows: 3 folds of horizon 6 step back from the config's own split (validation 6, test 6).
+CONFIG = """
+data:
+  path: series.csv
+  time_column: month
+  lookback: 12
+  horizon: 6
+  period: 12
+  split: {type: steps, val: 6, test: 6}
+  transform: {scaler: standard}
+model: {cell: gru, layers: [4]}
+train: {epochs: 5, batch_size: 16}
+evaluate: {plots: true}
+"""
+
+
+@pytest.fixture
+def config_file(tmp_path, write_yaml):
+    months = pd.date_range("2000-01-01", periods=72, freq="MS")
+    rows = np.arange(72)
+    values = 100 + rows + 10 * np.sin(2 * np.pi * rows / 12) + np.random.default_rng(1).normal(0, 1, 72)
+    pd.DataFrame({"month": months.strftime("%Y-%m-%d"), "value": values}).to_csv(tmp_path / "series.csv", index=False)
+    return write_yaml(CONFIG)
+
+
+def only_folder(runs: Path) -> Path:
+    (folder,) = (runs / "config").iterdir()
+    return folder
+
+
+def test_backtest_writes_the_folds_the_fold_arithmetic_gives(config_file, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SEQKIT_MAX_EPOCHS", "1")
+    assert main(["backtest", str(config_file), "--folds", "3", "--runs-dir", str(tmp_path / "runs")]) == 0
+    out = capsys.readouterr().out
+    folder = only_folder(tmp_path / "runs")
+    assert folder.name.startswith("backtest-")
+    assert {p.name for p in folder.iterdir()} == {"backtest.json", "backtest.csv", "backtest.png", "config.yaml", "data"}
+    saved = json.loads((folder / "backtest.json").read_text())
+    want = backtest_folds(72, load_config(config_file).data, folds=3)
+    assert [f.origin for f in want] == [54, 60, 66]
+    assert [(r["origin"], r["rows"], r["train_rows"], r["val_rows"], r["test_rows"], r["fit_rows"])
+            for r in saved["folds"]] == [
+        (f.origin, [f.start, f.end], list(f.train_rows), list(f.val_rows), list(f.test_rows), list(f.fit_rows))
+        for f in want
+    ]
+    assert [r["origin_time"] for r in saved["folds"]] == ["2004-07-01", "2005-01-01", "2005-07-01"]
+    assert [r["model_fold"] for r in saved["folds"]] == [1, 2, 3] and saved["fits"] == 3
+    assert [r["epochs"] for r in saved["folds"]] == [1, 1, 1]  # SEQKIT_MAX_EPOCHS caps every fold's fit
+    assert "epochs: 1, capped by SEQKIT_MAX_EPOCHS (the config says 5)" in out
+    for line in ["1     2004-07-01          48", "2     2005-01-01          54", "3     2005-07-01          60"]:
+        assert line in out  # fold, origin, training rows (the rows the fold's scaler was fitted on)
+    assert f"saved: {folder}" in out
+    assert (folder / "data" / "series.csv").is_file()  # config.yaml re-runs as it is, as a run's does
+
+    # The aggregate is the mean (and numpy's std) of the per-fold numbers; a win is a lower per-fold MASE.
+    aggregate = saved["aggregate"]
+    for name in ("model", "naive", "seasonal_naive"):
+        for key in ("rmse", "mae", "mase"):
+            per_fold = [r["results"][name]["overall"][key] for r in saved["folds"]]
+            assert aggregate["mean"][name][key] == pytest.approx(np.mean(per_fold), rel=1e-12)
+            assert aggregate["std"][name][key] == pytest.approx(np.std(per_fold), rel=1e-12)
+    for name in ("naive", "seasonal_naive"):
+        model = [r["results"]["model"]["overall"]["mase"] for r in saved["folds"]]
+        base = [r["results"][name]["overall"]["mase"] for r in saved["folds"]]
+        assert aggregate["wins"][name]["mase"] == sum(m < b for m, b in zip(model, base, strict=True))
+    wins = aggregate["wins"]["seasonal_naive"]["mase"]
+    assert f"model beats seasonal_naive on MASE in {wins} of 3 folds" in out
+
+    with (folder / "backtest.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [int(r["origin"]) for r in rows] == [54, 60, 66]
+    assert [float(r["model_mase"]) for r in rows] == [r["results"]["model"]["overall"]["mase"] for r in saved["folds"]]
+
+
+@pytest.mark.parametrize("refit,trained_on", [("once", [1, 1, 1]), (2, [1, 1, 3])])
+def test_refit_once_or_every_n_folds_trains_that_many_models(config_file, tmp_path, monkeypatch, refit, trained_on):
+    fits = []
+    real_fit = keras.Model.fit
+
+    def counted(self, *args, **kwargs):
+        fits.append(self)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", counted)
+    result = seqkit.backtest(config_file, folds=3, refit=refit, runs_dir=tmp_path / "runs", verbose=0,
+                             overrides=["train.epochs=1"])
+    assert len(fits) == result.fits == len(set(trained_on))
+    assert [r["model_fold"] for r in result.folds] == trained_on
+    # A re-applied model still reads each fold through the fold's own preprocessing, fitted on its rows.
+    assert [r["fit_rows"] for r in result.folds] == [[0, 48], [0, 54], [0, 60]]
+
+
+def test_too_many_folds_is_bad_input_saying_how_many_fit(config_file, tmp_path, capsys):
+    assert main(["backtest", str(config_file), "--folds", "9", "--runs-dir", str(tmp_path / "runs")]) == 2
+    assert capsys.readouterr().err == (
+        "error: 9 folds 6 rows apart put the first forecast origin at row 18, leaving its training split 12 row(s) "
+        "of the series' 72; a training window needs 18 (`lookback` 12 + `gap` 0 + `horizon` 6). At most 8 fold(s) "
+        "fit: ask for --folds 8 (folds= in Python) or fewer, or a smaller --step.\n"
+    )
+    assert not (tmp_path / "runs").exists()  # a refused backtest leaves nothing
+
+
+def test_a_classifier_config_cannot_be_backtested(tmp_path, capsys):
+    assert main(["backtest", str(CONFIGS / "weather_type.yaml"), "--runs-dir", str(tmp_path / "runs")]) == 2
+    assert capsys.readouterr().err == (
+        "error: backtesting is for forecasting tasks, but this config trains a classification model "
+        "(`model.head.type: classify`); backtest a config with `model.head: {type: forecast}`\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "option,message",
+    [
+        (["--refit", "sometimes"], "--refit (refit= in Python) is `every`, `once` or a whole number of folds of at "
+                                   "least 1, got 'sometimes'"),
+        (["--refit", "0"], "got 0"),
+        (["--step", "0"], "the step between origins (--step, step= in Python) must be at least 1 row, got 0"),
+    ],
+)
+def test_bad_backtest_options_are_bad_input(config_file, tmp_path, capsys, option, message):
+    assert main(["backtest", str(config_file), *option, "--runs-dir", str(tmp_path / "runs")]) == 2
+    assert message in capsys.readouterr().err
