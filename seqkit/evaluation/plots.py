@@ -123,6 +123,18 @@ def _is_datetime(x: np.ndarray) -> bool:
     return x.dtype == object and all(isinstance(v, datetime.date) for v in x.flat)
 
 
+def _label_x(ax: Any, dates: bool, label: str) -> None:
+    """Concise date ticks on the bottom axis when x holds timestamps, else the axis label."""
+    if dates:
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        locator = AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    else:
+        ax.set_xlabel(label)
+
+
 def plot_forecast(
     times_or_steps: Sequence[Any] | np.ndarray,
     actual: np.ndarray,
@@ -208,14 +220,7 @@ def plot_forecast(
             ax.set_ylabel(str(target_names[j]))
         ax.grid(True, alpha=0.3)
         ax.legend()
-    if dates:
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-        locator = AutoDateLocator()
-        axes[-1].xaxis.set_major_locator(locator)
-        axes[-1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    else:
-        axes[-1].set_xlabel("step")
+    _label_x(axes[-1], dates, "step")
     axes[0].set_title(title)
     return _save(fig, path, dpi)
 
@@ -280,14 +285,7 @@ def plot_backtest(
             ax.set_ylabel(str(target_names[j]))
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small", ncol=2)
-    if _is_datetime(x):
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-        locator = AutoDateLocator()
-        axes[-1].xaxis.set_major_locator(locator)
-        axes[-1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    else:
-        axes[-1].set_xlabel("row")
+    _label_x(axes[-1], _is_datetime(x), "row")
     axes[0].set_title(title)
     return _save(fig, path, dpi)
 
