@@ -140,3 +140,19 @@ def test_a_classifier_config_cannot_be_backtested(tmp_path, capsys):
 def test_bad_backtest_options_are_bad_input(config_file, tmp_path, capsys, option, message):
     assert main(["backtest", str(config_file), *option, "--runs-dir", str(tmp_path / "runs")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_folds_model_ends_with_its_best_epochs_weights():
+    from seqkit.training.callbacks import KeepBestWeights
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    keep = KeepBestWeights("val_loss", min_delta=0.5)
+    keep.set_model(model)
+    kept = {}
+    for epoch, value in enumerate([3.0, 1.0, 0.7, 2.0]):  # 0.7 is not better than 1.0 by min_delta 0.5
+        model.set_weights([np.full((2, 1), float(epoch)), np.zeros(1)])
+        kept[epoch] = model.get_weights()
+        keep.on_epoch_end(epoch, {"val_loss": value})
+    keep.on_train_end()
+    assert keep.best == {"epoch": 2, "value": 1.0}
+    np.testing.assert_array_equal(model.get_weights()[0], kept[1][0])
