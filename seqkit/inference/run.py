@@ -216,7 +216,8 @@ def read_model(path: Path):
 
     import keras
 
-    from seqkit.models import AttentionPooling  # noqa: F401 - registers seqkit's layer for safe-mode loading
+    # Imported to register seqkit's layers, losses and metrics for safe-mode loading.
+    from seqkit.models import AttentionPooling, MonotoneQuantiles  # noqa: F401
 
     if not path.is_file():
         raise RunError(f"run '{path.parent}' has no {path.name}; the run is incomplete")
