@@ -211,3 +211,34 @@ def test_a_quantile_run_scores_its_levels_and_predicts_one_column_per_level(tmp_
     assert list(forecast["Date"].str[:7]) == ["2010-01", "2010-02", "2010-03"]
     assert np.all(forecast["load_q0.1"] <= forecast["load"]) and np.all(forecast["load"] <= forecast["load_q0.9"])
     assert (run.path / "plots" / "forecast.png").stat().st_size > 0
+
+
+def test_the_readme_shows_the_baseline_interval_the_sunspots_quantile_config_gets():
+    """The README's quantile table: its seasonal-naive column is what the data gives, without training."""
+    from pathlib import Path
+
+    import seqkit
+    from seqkit.evaluation import evaluate_quantiles
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    shown = readme[readme.index("### Quantile forecasts") :].split("```")[1].splitlines()
+    config = seqkit.load_config(root / "configs" / "sunspots_quantiles.yaml")
+    task = seqkit.task_for(config)
+    prepared = task.prepare()
+    test = prepared.test
+    scores = evaluate_quantiles(
+        prepared.targets_original,
+        np.repeat(test.targets_original()[..., np.newaxis], 3, axis=-1),  # a stand-in model: the actuals
+        test.target_starts,
+        config.model.head.quantiles,
+        train_len=prepared.train_length,
+        gap=config.data.gap,
+        period=task.seasonal_period(prepared),
+    )
+    table = quantile_table(scores).splitlines()
+    assert table[0] in shown
+    for row in table[2:]:
+        label, baseline = row.rsplit(maxsplit=2)[0], row.split()[-1]
+        printed = next(line for line in shown if line.startswith(label + " "))
+        assert printed.split()[-1] == baseline, label
