@@ -111,8 +111,9 @@ class Run:
 
         Returns:
             A forecast: one row per forecast step, the timestamp (or step number)
-            and one column per target. A classifier: one row, the class and each
-            class's probability.
+            and one column per target (a quantile run: per target and level,
+            `Passengers_q0.1`, `Passengers` for the median, `Passengers_q0.9`).
+            A classifier: one row, the class and each class's probability.
 
         Raises:
             DataError: Missing columns, too few rows, non-numeric or empty cells,
