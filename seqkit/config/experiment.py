@@ -174,4 +174,47 @@ def experiment_rules(cfg: ExperimentConfig) -> list[tuple[str, str]]:
                 "or use a classify/language_model head",
             )
         )
+    problems.extend(quantile_rules(cfg))
+    return problems
+
+
+def quantile_rules(cfg: ExperimentConfig) -> list[tuple[str, str]]:
+    """Preprocessing that a quantile head's forecasts cannot be mapped back through.
+
+    Each quantile is inverted on its own, which gives the quantile in original
+    units only when the inverse is increasing: scaling, `log`, `log1p` and
+    `window_norm` `subtract` are. Undoing differences adds forecast steps up,
+    and a sum of quantiles is not a quantile of the sum (the intervals would
+    come out too wide or too narrow); `divide` by a negative window reference
+    reverses the order. Both are refused.
+    """
+    head = getattr(cfg.model, "head", None)
+    data = cfg.data
+    if getattr(head, "quantiles", None) is None or data is None:
+        return []
+    problems = []
+    transform = getattr(data, "transform", None)
+    columns = getattr(transform, "columns", None) or {}
+    for name, column in [(None, transform), *columns.items()]:
+        steps = [getattr(step, "type", None) for step in getattr(column, "steps", None) or []]
+        differenced = [step for step in steps if step in ("diff", "seasonal_diff")]
+        if differenced:
+            where = "data.transform.steps" if name is None else f"data.transform.columns.{name}.steps"
+            problems.append(
+                (
+                    where,
+                    f"`{differenced[0]}` cannot be combined with `model.head.quantiles`: undoing differences "
+                    "sums the forecast steps, and a sum of quantiles is not a quantile of the sum, so the "
+                    "intervals would be wrong. Drop the differencing step (a recurrent model with "
+                    "`window_norm: {type: last}` handles trends), or forecast points",
+                )
+            )
+    if getattr(getattr(data, "window_norm", None), "mode", "subtract") == "divide":
+        problems.append(
+            (
+                "data.window_norm.mode",
+                "'divide' cannot be combined with `model.head.quantiles`: a window whose reference is "
+                "negative would turn the lower quantiles into the upper ones. Use `mode: subtract`",
+            )
+        )
     return problems

@@ -31,16 +31,71 @@ class EmbeddingConfig(Section):
 
 
 class ForecastHeadConfig(Section):
-    """Predict `horizon x n_targets` real values from the sequence.
+    """Predict `horizon x n_targets` real values from the sequence, or quantiles of them.
 
     Attributes:
-        loss: Regression loss.
+        loss: Regression loss. `pinball` (the quantile loss) is the loss of a
+            quantile head, and the default when `quantiles` is set; it needs
+            `quantiles`, and `quantiles` needs it.
         hidden: Sizes of optional Dense (relu) layers before the output layer.
+        quantiles: Forecast these quantile levels of each step instead of one
+            value, e.g. `[0.1, 0.5, 0.9]`: strictly between 0 and 1, ascending,
+            each once, and including 0.5. The median (0.5) is the point
+            forecast that every point metric, baseline comparison and plot
+            uses; the pairs `q`, `1 - q` give the central intervals (0.1 and
+            0.9: the 80% interval). None: a point forecast.
     """
 
     type: Literal["forecast"] = "forecast"
-    loss: Literal["mse", "mae", "huber"] = "mse"
+    loss: Literal["mse", "mae", "huber", "pinball"] = "mse"
     hidden: list[Annotated[int, Field(gt=0)]] = Field(default_factory=list)
+    quantiles: list[float] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pinball_default_with_quantiles(cls, data: object) -> object:
+        # Resolved here, so the saved config states the loss that was used.
+        if isinstance(data, dict) and data.get("quantiles") is not None and data.get("loss") is None:
+            return {**data, "loss": "pinball"}
+        return data
+
+    @field_validator("quantiles")
+    @classmethod
+    def _valid_levels(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return value
+        outside = [q for q in value if not 0.0 < q < 1.0]
+        if outside:
+            raise ValueError(
+                f"quantile levels must lie strictly between 0 and 1; {outside} do not. "
+                "Use e.g. [0.1, 0.5, 0.9]"
+            )
+        if len(set(value)) != len(value) or value != sorted(value):
+            raise ValueError(f"list each quantile level once, in ascending order, e.g. {sorted(set(value))}")
+        if 0.5 not in value:
+            raise ValueError(
+                f"the levels must include 0.5: the median is the point forecast the metrics, baselines and "
+                f"plots use; add it, e.g. {sorted({*value, 0.5})}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _loss_fits_quantiles(self) -> ForecastHeadConfig:
+        if self.quantiles is not None and self.loss != "pinball":
+            raise ConfigProblems(
+                [
+                    (
+                        "model.head.loss",
+                        f"{self.loss!r}, but a head with `quantiles` trains with the pinball (quantile) loss; "
+                        "remove `loss` or set it to 'pinball'",
+                    )
+                ]
+            )
+        if self.quantiles is None and self.loss == "pinball":
+            raise ConfigProblems(
+                [("model.head.loss", "'pinball' trains quantiles; give `quantiles`, e.g. [0.1, 0.5, 0.9]")]
+            )
+        return self
 
 
 class ClassifyHeadConfig(Section):

@@ -269,3 +269,69 @@ def infer_season(freq: str | None) -> int | None:
             n = abs(int(offset.n))
             return season // n if n and season % n == 0 and season // n > 1 else None
     return None
+
+
+def seasonal_naive_quantiles(
+    series: np.ndarray,
+    target_starts: np.ndarray,
+    horizon: int,
+    *,
+    quantiles,
+    train_len: int,
+    period: int = 1,
+    gap: int = 0,
+) -> np.ndarray:
+    """The seasonal-naive forecast with quantiles of its own training residuals added.
+
+    A baseline interval for a quantile model. Target step `j` of a window is
+    forecast with the value `lag_j = k_j * period` steps earlier (as
+    `seasonal_naive_forecast` does; `k_j` whole periods back to the last input
+    step). Its quantile `q` adds the `q`-quantile (`np.quantile`, linear) of the
+    same forecast's errors inside the training rows,
+    `series[t] - series[t - lag_j]` for `lag_j <= t < train_len`, per target.
+    So the intervals are as wide as that forecast's in-sample errors were,
+    without using any value at or after `train_len`. `period=1` gives the
+    naive forecast with its residual quantiles.
+
+    Args:
+        series: `(n_time,)` or `(n_time, n_targets)`: the full target series in
+            original units.
+        target_starts: int `(n_windows,)`: index of each window's first target step.
+        horizon: Steps forecast per window.
+        quantiles: The levels, ascending.
+        train_len: Rows of the training split; residuals are taken from `series[:train_len]`.
+        period: Season length in steps; 1 for the naive forecast.
+        gap: Steps between the last input step and the first target step.
+
+    Returns:
+        float64 `(n_windows, horizon, n_targets, n_quantiles)`, ascending along
+        the last axis.
+
+    Raises:
+        DataError: If a window lacks history, or the training rows are not
+            longer than the longest lag.
+
+    Example:
+        `series = [0, 1, 3, 4, 6]`, `period=1`, `train_len=4`, quantiles
+        `[0.0, 1.0]`: the training residuals are `1, 2, 1`, so a window whose
+        last input is 4 gets `[5, 6]` at every step of horizon 1.
+    """
+    point = seasonal_naive_forecast(series, target_starts, horizon, period=period, gap=gap).astype(np.float64)
+    values = np.asarray(series, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, np.newaxis]
+    train = values[:train_len]
+    levels = np.asarray(quantiles, dtype=np.float64)
+    distance = gap + 1 + np.arange(horizon)
+    lags = -(-distance // period) * period
+    if train.shape[0] <= lags.max():
+        raise DataError(
+            f"The training split has {train.shape[0]} rows, but the baseline interval needs the errors of the "
+            f"forecast made {int(lags.max())} steps back (period {period}, horizon {horizon}, gap {gap}) inside "
+            "it; give more training rows or a shorter horizon."
+        )
+    # (horizon, n_targets, n_quantiles): each step's residual quantiles.
+    offsets = np.stack(
+        [np.moveaxis(np.quantile(train[lag:] - train[:-lag], levels, axis=0), 0, -1) for lag in lags]
+    )
+    return point[..., np.newaxis] + offsets[np.newaxis]

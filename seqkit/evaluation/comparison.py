@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from seqkit.errors import DataError
-from seqkit.evaluation.baselines import naive_forecast, seasonal_naive_forecast
-from seqkit.evaluation.metrics import forecast_metrics, mase_scale
+from seqkit.evaluation.baselines import naive_forecast, seasonal_naive_forecast, seasonal_naive_quantiles
+from seqkit.evaluation.metrics import forecast_metrics, mase_scale, quantile_metrics
 
 
 def check_season(train_len: int, season: int) -> None:
@@ -106,3 +106,65 @@ def evaluate_forecast(
         results[name] = forecast_metrics(y_true, forecast, scale=scale)
         results[name]["mase_season"] = season
     return results
+
+
+def evaluate_quantiles(
+    series: np.ndarray,
+    y_quantiles: np.ndarray,
+    target_starts: np.ndarray,
+    quantiles,
+    *,
+    train_len: int,
+    gap: int = 0,
+    period: int | None = None,
+) -> dict[str, Any]:
+    """Scores quantile forecasts next to the baseline interval on the same windows.
+
+    The baseline is the seasonal-naive forecast (the naive one when `period`
+    is None) plus quantiles of its own training residuals
+    (`seasonal_naive_quantiles`).
+
+    Args:
+        series: float `(n_time, n_targets)` (or `(n_time,)`): the full target
+            series in original units.
+        y_quantiles: float `(n_windows, horizon, n_targets, n_quantiles)`: the
+            model's quantile forecasts in original units.
+        target_starts: int `(n_windows,)`: each window's first target step.
+        quantiles: The levels, ascending.
+        train_len: Rows of the training split (the baseline's residuals).
+        gap: Steps between each window's last input step and its first target.
+        period: Seasonal period, or None.
+
+    Returns:
+        `{"model": quantile_metrics(...), "seasonal_naive" or "naive": ...}`,
+        ready for `quantile_table` and `atomic_write_json`.
+
+    Raises:
+        DataError: If the shapes disagree, a window's targets run past the
+            series, or the training rows are too few for the baseline.
+    """
+    values = np.asarray(series, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, np.newaxis]
+    y_q = np.asarray(y_quantiles, dtype=np.float64)
+    starts = np.asarray(target_starts)
+    if y_q.ndim != 4 or y_q.shape[0] != starts.shape[0]:
+        raise DataError(
+            "`y_quantiles` must have shape (n_windows, horizon, n_targets, n_quantiles) with one row per "
+            f"entry of `target_starts` ({starts.shape[0]}); received shape {y_q.shape}."
+        )
+    horizon = y_q.shape[1]
+    if starts.size and (starts.min() < 0 or starts.max() + horizon > values.shape[0]):
+        raise DataError(
+            f"Every window's targets must lie inside the series of {values.shape[0]} steps; received "
+            f"target_starts from {int(starts.min())} to {int(starts.max())} with horizon {horizon}."
+        )
+    y_true = values[starts[:, np.newaxis] + np.arange(horizon)]
+    baseline = "naive" if period is None else "seasonal_naive"
+    interval = seasonal_naive_quantiles(
+        values, starts, horizon, quantiles=quantiles, train_len=train_len, period=period or 1, gap=gap
+    )
+    return {
+        "model": quantile_metrics(y_true, y_q, quantiles),
+        baseline: quantile_metrics(y_true, interval, quantiles),
+    }

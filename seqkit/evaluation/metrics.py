@@ -24,6 +24,20 @@ Definitions, with `e = y_pred - y_true` over all windows, steps and targets:
 Per-horizon-step values apply the same formulas to the windows' step `h`
 only. When targets have different units, MAE and RMSE mix them; MAPE, sMAPE
 and MASE are unit-free.
+
+Quantile forecasts (`quantile_metrics`), with `y_q` the forecast of level `q`:
+
+- pinball_q = mean(max(q (y_true - y_q), (q - 1) (y_true - y_q)))
+- wQL_q = 2 * sum(pinball terms of level q) / sum(|y_true|), and wQL the mean
+  over the levels: GluonTS' `weighted_quantile_loss` and `mean_wQuantileLoss`
+  (gluonts.evaluation.metrics, whose `quantile_loss` is
+  `2 * sum(|(y_q - y) * ((y <= y_q) - q)|)`), the same as AutoGluon's `WQL`.
+  Averaged over many levels it approximates the CRPS scaled by `sum(|y|)`;
+  lower is better, and at the single level 0.5 it is the WAPE (sum|e| / sum|y|).
+- coverage of the central interval `[y_q, y_(1-q)]` = share of actuals inside
+  it, ends included (nominal `1 - 2q`: 0.1 and 0.9 give an 80% interval), and
+  its width = mean(y_(1-q) - y_q), in original units. Coverage near the
+  nominal value with a narrower width is better.
 """
 
 from __future__ import annotations
@@ -314,4 +328,123 @@ def classification_metrics(
             "f1": _floats(f1),
             "support": [int(s) for s in support],
         },
+    }
+
+
+def pinball_loss(y_true: np.ndarray, y_quantiles: np.ndarray, quantiles: Sequence[float]) -> np.ndarray:
+    """Mean pinball (quantile) loss of each level.
+
+    Args:
+        y_true: float `(n_windows, horizon, n_targets)` actuals (or `(n_windows, horizon)`).
+        y_quantiles: float `(n_windows, horizon, n_targets, n_quantiles)` forecasts
+            (or `(n_windows, horizon, n_quantiles)` for one target).
+        quantiles: The `n_quantiles` levels, in the order of the last axis.
+
+    Returns:
+        float64 `(n_quantiles,)`: `mean(max(q e, (q - 1) e))` with `e = y_true - y_q`.
+
+    Raises:
+        DataError: If the shapes disagree or a value is NaN or infinite.
+
+    Example:
+        >>> pinball_loss([[3.0]], [[[1.0, 2.0, 4.0]]], [0.1, 0.5, 0.9]).round(4)
+        array([0.2, 0.5, 0.1])
+    """
+    y_true, y_q, levels = _quantile_block(y_true, y_quantiles, quantiles)
+    return np.mean(_pinball_terms(y_true, y_q, levels), axis=(0, 1, 2))
+
+
+def _pinball_terms(y_true: np.ndarray, y_q: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    error = y_true[..., np.newaxis] - y_q
+    return np.maximum(levels * error, (levels - 1) * error)
+
+
+def _quantile_block(y_true, y_quantiles, quantiles) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    y_true = _as_block("y_true", y_true)
+    y_q = np.asarray(y_quantiles, dtype=np.float64)
+    if y_q.ndim == 3:
+        y_q = y_q[:, :, np.newaxis, :]
+    levels = np.asarray(quantiles, dtype=np.float64)
+    if levels.ndim != 1 or y_q.shape != (*y_true.shape, levels.size):
+        raise DataError(
+            f"`y_quantiles` must have shape {(*y_true.shape, levels.size)}: the shape of `y_true` and one "
+            f"forecast per level of `quantiles` ({levels.tolist()}); received shape {y_q.shape}."
+        )
+    _as_block("y_quantiles", y_q.reshape(y_q.shape[0], y_q.shape[1], -1))
+    return y_true, y_q, levels
+
+
+def central_intervals(quantiles: Sequence[float]) -> list[tuple[int, int]]:
+    """Index pairs `(i, j)` of the levels `q` and `1 - q` (`q < 0.5`), widest first.
+
+    Example:
+        >>> central_intervals([0.05, 0.1, 0.5, 0.9, 0.95])
+        [(0, 4), (1, 3)]
+    """
+    levels = [float(q) for q in quantiles]
+    pairs = []
+    for i, q in enumerate(levels):
+        if q < 0.5:
+            partners = [j for j, p in enumerate(levels) if np.isclose(p, 1 - q)]
+            if partners:
+                pairs.append((i, partners[0]))
+    return pairs
+
+
+def quantile_metrics(y_true: np.ndarray, y_quantiles: np.ndarray, quantiles: Sequence[float]) -> dict[str, Any]:
+    """Scores quantile forecasts: pinball loss, weighted quantile loss, interval coverage and width.
+
+    See the module docstring for the definitions.
+
+    Args:
+        y_true: float `(n_windows, horizon, n_targets)` actuals (or `(n_windows, horizon)`).
+        y_quantiles: float `(n_windows, horizon, n_targets, n_quantiles)` forecasts in
+            original units, ascending along the last axis.
+        quantiles: The levels, ascending.
+
+    Returns:
+        A dict of plain Python values:
+
+        - `"quantiles"`: the levels.
+        - `"wql"`: the mean weighted quantile loss over the levels (NaN when every actual is 0).
+        - `"wql_per_quantile"`, `"pinball"`: one value per level.
+        - `"intervals"`: one `{"lower", "upper", "nominal", "coverage", "width"}`
+          per central interval (levels `q` and `1 - q`), widest first; `nominal`
+          and `coverage` are fractions, `width` is in the data's units.
+        - `"n_windows"`, `"horizon"`, `"n_targets"`: ints.
+
+    Raises:
+        DataError: If the shapes disagree or a value is NaN or infinite.
+
+    Example:
+        >>> m = quantile_metrics([[1.0], [5.0]], [[[0.0, 1.0, 2.0]], [[2.0, 3.0, 4.0]]], [0.1, 0.5, 0.9])
+        >>> m["intervals"][0]["coverage"], m["intervals"][0]["width"]
+        (0.5, 2.0)
+    """
+    y_true, y_q, levels = _quantile_block(y_true, y_quantiles, quantiles)
+    terms = _pinball_terms(y_true, y_q, levels)
+    total = float(np.sum(np.abs(y_true)))
+    per_level = 2 * np.sum(terms, axis=(0, 1, 2)) / total if total > 0 else np.full(levels.size, np.nan)
+    intervals = []
+    for i, j in central_intervals(levels):
+        low, high = y_q[..., i], y_q[..., j]
+        intervals.append(
+            {
+                "lower": float(levels[i]),
+                "upper": float(levels[j]),
+                "nominal": float(round(levels[j] - levels[i], 10)),
+                "coverage": float(np.mean((y_true >= low) & (y_true <= high))),
+                "width": float(np.mean(high - low)),
+            }
+        )
+    n_windows, horizon, n_targets = y_true.shape
+    return {
+        "quantiles": _floats(levels),
+        "wql": float(np.mean(per_level)),
+        "wql_per_quantile": _floats(per_level),
+        "pinball": _floats(np.mean(terms, axis=(0, 1, 2))),
+        "intervals": intervals,
+        "n_windows": int(n_windows),
+        "horizon": int(horizon),
+        "n_targets": int(n_targets),
     }

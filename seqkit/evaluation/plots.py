@@ -144,6 +144,7 @@ def plot_forecast(
     baseline: np.ndarray | Mapping[str, np.ndarray] | None = None,
     title: str = "Forecast against actual, test period",
     target_names: Sequence[str] | None = None,
+    intervals: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
     dpi: int = 100,
 ) -> Path:
     """Plots forecasts against actual values, in original units, to a PNG file.
@@ -164,6 +165,9 @@ def plot_forecast(
             array (labelled "baseline") or `{label: array}`.
         title: Figure title.
         target_names: One name per target, used as panel labels.
+        intervals: Forecast intervals to shade behind the model's line,
+            `{label: (lower, upper)}`, each the shape of `actual` (e.g.
+            `{"80% interval": (q0.1, q0.9)}`); wider ones first, lighter.
         dpi: Resolution.
 
     Returns:
@@ -202,6 +206,16 @@ def plot_forecast(
                 f"Baseline {label!r} must have the same shape as `actual`; "
                 f"received {b.shape} and {actual.shape}."
             )
+    bands = {
+        label: (_as_columns(f"intervals[{label!r}]", low, n), _as_columns(f"intervals[{label!r}]", high, n))
+        for label, (low, high) in (intervals or {}).items()
+    }
+    for label, (low, high) in bands.items():
+        if low.shape != actual.shape or high.shape != actual.shape:
+            raise DataError(
+                f"Interval {label!r} must have bounds of the same shape as `actual`; received "
+                f"{low.shape} and {high.shape} for {actual.shape}."
+            )
     n_targets = actual.shape[1]
     if target_names is not None and len(target_names) != n_targets:
         raise DataError(
@@ -212,6 +226,8 @@ def plot_forecast(
     fig, axes = _new_figure(10, 3.5 * n_targets, rows=n_targets)
     dates = _is_datetime(x)
     for j, ax in enumerate(axes):
+        for k, (label, (low, high)) in enumerate(bands.items()):
+            ax.fill_between(x, low[:, j], high[:, j], color="tab:blue", alpha=0.15 + 0.1 * k, linewidth=0, label=label)
         ax.plot(x, actual[:, j], color="black", linewidth=1.5, label="actual")
         ax.plot(x, predicted[:, j], color="tab:blue", label="model")
         for label, b in baselines.items():

@@ -393,3 +393,45 @@ def aggregate_table(aggregate: Mapping[str, Any], *, metrics: Sequence[str] = ("
     wins = aggregate["wins"]
     rows.append(["wins (MASE)"] + [f"{wins[name]['mase']}/{k}" if name in wins else "-" for name in names])
     return _render([f"mean ± std over {k} folds", *names], rows)
+
+
+def quantile_table(results: Mapping[str, Mapping[str, Any]]) -> str:
+    """Formats quantile scores side by side: weighted quantile loss, then each interval's coverage and width.
+
+    Args:
+        results: `{forecaster name: quantile_metrics(...) output}`, all on the
+            same windows (`evaluate_quantiles`).
+
+    Returns:
+        Multi-line text without a trailing newline; e.g.
+
+    ```
+    Quantile forecasts, original units (37 windows x 3 steps; levels 0.1, 0.5, 0.9)
+    metric                         model  seasonal_naive
+    wQL (mean over levels)         0.215           0.391
+    80% interval coverage %        78.38           81.08
+    80% interval width             61.22           98.47
+    ```
+
+    Raises:
+        ConfigError: If `results` is empty.
+    """
+    if not results:
+        raise ConfigError("`results` is empty; pass {name: quantile_metrics(...)} for the model and its baseline.")
+    names = list(results)
+    first = results[names[0]]
+    rows = []
+    wql = [results[name]["wql"] for name in names]
+    rows.append(["wQL (mean over levels)", *(_cell(v, _decimals(wql)) for v in wql)])
+    for k, interval in enumerate(first["intervals"]):
+        label = f"{100 * interval['nominal']:g}% interval"
+        coverage = [100 * results[name]["intervals"][k]["coverage"] for name in names]
+        width = [results[name]["intervals"][k]["width"] for name in names]
+        rows.append([f"{label} coverage %", *(_cell(v, 2) for v in coverage)])
+        rows.append([f"{label} width", *(_cell(v, _decimals(width)) for v in width)])
+    levels = ", ".join(f"{q:g}" for q in first["quantiles"])
+    title = (
+        f"Quantile forecasts, original units ({first['n_windows']} windows x {first['horizon']} steps; "
+        f"levels {levels})"
+    )
+    return f"{title}\n{_render(['metric', *names], rows)}"

@@ -111,8 +111,9 @@ class Run:
 
         Returns:
             A forecast: one row per forecast step, the timestamp (or step number)
-            and one column per target. A classifier: one row, the class and each
-            class's probability.
+            and one column per target (a quantile run: per target and level,
+            `Passengers_q0.1`, `Passengers` for the median, `Passengers_q0.9`).
+            A classifier: one row, the class and each class's probability.
 
         Raises:
             DataError: Missing columns, too few rows, non-numeric or empty cells,
@@ -216,7 +217,8 @@ def read_model(path: Path):
 
     import keras
 
-    from seqkit.models import AttentionPooling  # noqa: F401 - registers seqkit's layer for safe-mode loading
+    # Imported to register seqkit's layers, losses and metrics for safe-mode loading.
+    from seqkit.models import AttentionPooling, MonotoneQuantiles  # noqa: F401
 
     if not path.is_file():
         raise RunError(f"run '{path.parent}' has no {path.name}; the run is incomplete")

@@ -10,7 +10,10 @@ from seqkit.exports import lazy_exports
 
 _EXPORTS = {
     "AttentionPooling": "seqkit.models.attention",
+    "MedianAbsoluteError": "seqkit.models.quantiles",
+    "MonotoneQuantiles": "seqkit.models.quantiles",
     "PerformanceWarning": "seqkit.models.factory",
+    "PinballLoss": "seqkit.models.quantiles",
     "SequenceSpec": "seqkit.models.spec",
     "build_model": "seqkit.models.factory",
     "build_optimizer": "seqkit.models.optimizers",

@@ -39,7 +39,8 @@ def build_model(
 
     Returns:
         A functional `keras.Model`:
-        forecast: `(batch, lookback, n_features)` -> `(batch, horizon, n_targets)`;
+        forecast: `(batch, lookback, n_features)` -> `(batch, horizon, n_targets)`,
+        or `(batch, horizon, n_targets, n_quantiles)` with `head.quantiles`;
         classify: `(batch, lookback[, n_features])` -> `(batch, n_classes)` probabilities;
         language_model: `(batch, time)` int ids -> `(batch, time, vocab_size)` probabilities.
 

@@ -40,11 +40,16 @@ def attach_head(features, config: ModelConfig, spec: SequenceSpec) -> Head:
 
     Returns:
         The head's outputs (float32 even under mixed precision), loss and metrics.
+        A forecast head with `quantiles` outputs `(batch, horizon, n_targets,
+        n_quantiles)`, ascending along the last axis (`MonotoneQuantiles`),
+        trains with `PinballLoss` and logs the median's MAE as `mae`.
     """
     head = config.head
     x = features
     for index, units in enumerate(getattr(head, "hidden", [])):
         x = keras.layers.Dense(units, activation="relu", name=f"hidden_{index + 1}")(x)
+    if head.type == "forecast" and head.quantiles is not None:
+        return _quantile_head(x, head.quantiles, spec)
     if head.type == "forecast":
         x = keras.layers.Dense(spec.horizon * spec.n_targets, dtype="float32", name="forecast_flat")(x)
         outputs = keras.layers.Reshape((spec.horizon, spec.n_targets), name="forecast")(x)
@@ -63,6 +68,18 @@ def attach_head(features, config: ModelConfig, spec: SequenceSpec) -> Head:
     vocab_size = vocab_size_of(config, spec)
     outputs = keras.layers.Dense(vocab_size, activation="softmax", dtype="float32", name="next_token")(x)
     return Head(outputs, "sparse_categorical_crossentropy", [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+
+
+def _quantile_head(x, quantiles: list[float], spec: SequenceSpec) -> Head:
+    """`(batch, horizon, n_targets, n_quantiles)` non-crossing quantiles, the pinball loss and the median's MAE."""
+    from seqkit.models.quantiles import MedianAbsoluteError, MonotoneQuantiles, PinballLoss
+
+    n = len(quantiles)
+    median = quantiles.index(0.5)
+    x = keras.layers.Dense(spec.horizon * spec.n_targets * n, dtype="float32", name="forecast_flat")(x)
+    x = keras.layers.Reshape((spec.horizon, spec.n_targets, n), name="forecast_raw")(x)
+    outputs = MonotoneQuantiles(median, dtype="float32", name="forecast")(x)
+    return Head(outputs, PinballLoss(quantiles), [MedianAbsoluteError(median)])
 
 
 def vocab_size_of(config: ModelConfig, spec: SequenceSpec) -> int:

@@ -16,6 +16,12 @@ class ForecastTask(Task):
     training rows. Scores: MAE, RMSE, MAPE, sMAPE and MASE in original units
     next to the naive and seasonal-naive forecasts on the same windows.
     Prediction: a DataFrame of the next `horizon` steps after new data's end.
+
+    With `model.head.quantiles` the model forecasts each level; every level is
+    mapped back to original units on its own (the config refuses differencing
+    and `divide` window normalisation, whose inverses would not keep them
+    quantiles), the median is the point forecast scored above, and the levels
+    are scored with `evaluate_quantiles` next to the seasonal-naive interval.
     """
 
     name = "forecast"
@@ -105,10 +111,28 @@ class ForecastTask(Task):
             f"{count(spec.n_features, 'feature')}, {count(spec.n_targets, 'target')}; {season})"
         )
 
-    def evaluate_split(self, model, prepared, windows, split: str) -> Evaluation:
-        from seqkit.evaluation import comparison_table, evaluate_forecast, horizon_table
+    @property
+    def quantiles(self) -> list[float] | None:
+        """The head's quantile levels (None: a point forecast)."""
+        return getattr(self.config.model.head, "quantiles", None)
 
-        y_pred = windows.to_original(self.predict_windows(model, windows))
+    def _levels_to_original(self, y_model: np.ndarray, invert) -> tuple[np.ndarray, np.ndarray | None]:
+        """`(point forecast, quantiles or None)` in original units; `invert` maps one `(n, horizon, n_targets)`."""
+        if self.quantiles is None:
+            return invert(y_model), None
+        y_q = np.stack([invert(y_model[..., k]) for k in range(len(self.quantiles))], axis=-1)
+        return y_q[..., self.quantiles.index(0.5)], y_q
+
+    def evaluate_split(self, model, prepared, windows, split: str) -> Evaluation:
+        from seqkit.evaluation import (
+            comparison_table,
+            evaluate_forecast,
+            evaluate_quantiles,
+            horizon_table,
+            quantile_table,
+        )
+
+        y_pred, y_quantiles = self._levels_to_original(self.predict_windows(model, windows), windows.to_original)
         period = self.seasonal_period(prepared)
         results = evaluate_forecast(
             prepared.targets_original,
@@ -119,23 +143,45 @@ class ForecastTask(Task):
             period=period,
         )
         report = f"{split} split:\n{comparison_table(results)}\n\nper horizon step (RMSE):\n{horizon_table(results)}"
-        metrics = {"split": split, "seasonal_period": period, "results": results, "report": report}
-        return Evaluation(metrics, {"y_pred": y_pred, "windows": windows})
+        metrics = {"split": split, "seasonal_period": period, "results": results}
+        if y_quantiles is not None:
+            metrics["quantiles"] = evaluate_quantiles(
+                prepared.targets_original,
+                y_quantiles,
+                windows.target_starts,
+                self.quantiles,
+                train_len=prepared.train_length,
+                gap=self.config.data.gap,
+                period=period,
+            )
+            report += f"\n\n{quantile_table(metrics['quantiles'])}"
+        metrics["report"] = report
+        return Evaluation(metrics, {"y_pred": y_pred, "y_quantiles": y_quantiles, "windows": windows})
 
     def predict(self, model, preprocessing, data):
         """The next `horizon` steps after the end of `data`, in original units.
 
         Returns:
             A DataFrame with one row per forecast step: the timestamp (or step
-            number) and one column per target.
+            number) and one column per target. A quantile run has one column per
+            target and level, ascending, the median keeping the target's own
+            name: `Passengers_q0.1`, `Passengers`, `Passengers_q0.9`.
         """
         import pandas as pd
 
         from seqkit.models import predict_array
 
         x, context = preprocessing.make_inputs(self.read_data(data), self.config.data)
-        y = preprocessing.to_original(predict_array(model, x, stateful_batch=self.fixed_batch), context)[0]
-        result = pd.DataFrame(y, columns=list(preprocessing.targets))
+        y_model = predict_array(model, x, stateful_batch=self.fixed_batch)
+        point, y_q = self._levels_to_original(y_model, lambda y: preprocessing.to_original(y, context))
+        if y_q is None:
+            result = pd.DataFrame(point[0], columns=list(preprocessing.targets))
+        else:
+            columns = {}
+            for j, name in enumerate(preprocessing.targets):
+                for k, q in enumerate(self.quantiles):
+                    columns[name if q == 0.5 else f"{name}_q{q:g}"] = y_q[0, :, j, k]
+            result = pd.DataFrame(columns)
         times = getattr(context, "times", None)
         if times is not None:
             result.insert(0, preprocessing.time_column or "time", pd.DatetimeIndex(times))
@@ -152,13 +198,31 @@ class ForecastTask(Task):
             return
         y_pred, windows = evaluation.plot["y_pred"], evaluation.plot["windows"]
         actual = windows.targets_original()
-        # One curve through the test period: each window's first forecast step,
-        # then the whole last window, so every test target appears once.
-        first = np.concatenate([y_pred[:-1, 0], y_pred[-1]])
+
+        def through_test(y: np.ndarray) -> np.ndarray:
+            # One curve through the test period: each window's first forecast step,
+            # then the whole last window, so every test target appears once.
+            return np.concatenate([y[:-1, 0], y[-1]])
+
+        first = through_test(y_pred)
+        intervals = None
+        y_q = evaluation.plot.get("y_quantiles")
+        if y_q is not None:
+            from seqkit.evaluation.metrics import central_intervals
+
+            intervals = {
+                f"{100 * (self.quantiles[j] - self.quantiles[i]):g}% interval": (
+                    through_test(y_q[..., i]),
+                    through_test(y_q[..., j]),
+                )
+                for i, j in central_intervals(self.quantiles)
+            }
         truth = np.concatenate([actual[:-1, 0], actual[-1]])
         times = windows.target_times
         if times is not None:
             times = np.concatenate([times[:-1, 0], times[-1]])
         else:
             times = np.concatenate([windows.target_starts[:-1], windows.target_starts[-1] + np.arange(actual.shape[1])])
-        plot_forecast(times, truth, first, folder / "forecast.png", target_names=list(preprocessing.targets))
+        plot_forecast(
+            times, truth, first, folder / "forecast.png", target_names=list(preprocessing.targets), intervals=intervals
+        )
