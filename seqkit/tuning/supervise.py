@@ -44,6 +44,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -305,8 +306,6 @@ def _terminate_on_sigterm() -> Iterator[None]:
 
 
 def _in_main_thread() -> bool:
-    import threading
-
     return threading.current_thread() is threading.main_thread()
 
 
@@ -354,7 +353,7 @@ class Supervisor:
             raise RunError(f"`--timeout` must be a positive number of seconds; received {timeout}")
         self.command = command
         self.tuning_dir = Path(tuning_dir)
-        self.workers = workers
+        self.worker_count = workers
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -366,6 +365,14 @@ class Supervisor:
         self.chief_timeout = chief_timeout
         self.probe_interval = probe_interval
         self.say = say
+        self._stop = threading.Event()
+        self.oracle: str | None = None
+        self.chief: ChildProcess | None = None
+        self.workers: list[ChildProcess] = []
+
+    def stop(self) -> None:
+        """Ask a search running in another thread to stop: `run` stops every child and raises RunError."""
+        self._stop.set()
 
     # -- launching ---------------------------------------------------------------
 
@@ -450,10 +457,11 @@ class Supervisor:
         logs = self.tuning_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         port = self._choose_port()
-        oracle = f"{self.host}:{port}"
+        oracle = self.oracle = f"{self.host}:{port}"
         chief = ChildProcess("chief", None, logs / "chief.log")
-        workers = [ChildProcess("worker", i, logs / f"worker-{i}.log") for i in range(self.workers)]
+        workers = [ChildProcess("worker", i, logs / f"worker-{i}.log") for i in range(self.worker_count)]
         children = [chief, *workers]
+        self.chief, self.workers = chief, workers  # for whoever watches the search from another thread
         progress = _Progress(self.tuning_dir, self.total_trials, self.say)
         start = time.monotonic()
         probe: _ChiefProbe | None = None
@@ -493,7 +501,8 @@ class Supervisor:
         next_probe = 0.0
         workers_done_at: float | None = None
         while True:
-            time.sleep(0.2)
+            if self._stop.wait(0.2):
+                raise RunError("the search was stopped by its caller; completed trials are kept")
             now = time.monotonic()
             self._check_failures(progress.poll())
 
