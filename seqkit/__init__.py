@@ -39,6 +39,8 @@ _EXPORTS = {
     "task_for": "seqkit.tasks",
     "resume": "seqkit.training",
     "train": "seqkit.training",
+    "tune": "seqkit.tuning",
+    "TuneResult": "seqkit.tuning",
     "validate": "seqkit.tasks",
 }
 

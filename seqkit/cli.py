@@ -9,6 +9,7 @@ is not an error: the rest of the output is dropped and the command finishes.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shlex
 import sys
@@ -72,6 +73,29 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
     train.set_defaults(handler=_train)
 
+    tune = commands.add_parser(
+        "tune",
+        help="search the config's tune.space with KerasTuner; write a leaderboard and best.yaml",
+        description="Search the settings in the config's `tune.space` with KerasTuner, one trial after another, "
+        "choosing on the validation split. Writes TUNING_DIR/<name>/<timestamp>/ with leaderboard.csv, best.yaml "
+        "(an ordinary config) and objective.png, then trains best.yaml as an ordinary run and prints its test "
+        "metrics next to the baselines. Exit status 2 also when more trials fail than tune.max_failed_trials.",
+    )
+    tune.add_argument("config", nargs="?", help="YAML experiment file with a tune section")
+    tune.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a config value (repeatable)")
+    tune.add_argument("--tuning-dir", metavar="DIR",
+                      help="folder for tuning directories (default: tuning); with --role, the shared search folder")
+    tune.add_argument("--resume", metavar="DIR", help="continue an interrupted search; completed trials are kept")
+    tune.add_argument("--role", choices=["chief", "worker"],
+                      help="one process of a search over several machines (with --oracle and a shared --tuning-dir)")
+    tune.add_argument("--oracle", metavar="HOST:PORT", help="the chief's address, with --role")
+    tune.add_argument("--worker-id", metavar="ID", help="a worker's id, with --role worker")
+    tune.add_argument("--workers", type=int, metavar="N", help="run N worker processes on this machine")
+    tune.add_argument("--timeout", type=float, metavar="SECONDS", help="with --workers: end the search after this")
+    tune.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    tune.set_defaults(handler=_tune)
+
     evaluate = commands.add_parser("evaluate", help="score a finished run on its test split, or on new data")
     evaluate.add_argument("run_dir", help="a run directory made by `seqkit train`")
     evaluate.add_argument("--data", metavar="FILE", help="CSV or Parquet file to evaluate on instead of the run's data")
@@ -130,6 +154,42 @@ def _train(args: argparse.Namespace) -> int:
         run = train(args.config, overrides=args.overrides, runs_dir=args.runs_dir, verbose=verbose, command=command)
     if getattr(sys.stdout, "closed_early", False):
         print(f"saved: {run.path}", file=sys.stderr)  # the reader of stdout left before the last line
+    return EXIT_OK
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from seqkit.tuning import tune
+
+    if (args.oracle or args.worker_id is not None) and not args.role:
+        raise UsageError("--oracle and --worker-id belong to --role chief|worker")
+    if args.role and not args.oracle:
+        raise UsageError(f"--role {args.role} needs --oracle HOST:PORT, the chief's address")
+    if args.workers is not None or args.timeout is not None:
+        if args.role or args.resume:
+            raise UsageError("--workers runs its own chief and workers; give no --role or --resume with it")
+        if args.workers is None:
+            raise UsageError("--timeout applies to a search with --workers N")
+        if args.workers < 1:
+            raise UsageError(f"--workers must be at least 1 (got {args.workers})")
+        if importlib.util.find_spec("seqkit.tuning.supervise") is None:
+            raise UsageError(
+                "--workers is not available in this build yet (seqkit.tuning.supervise is missing); "
+                "run the search in one process without --workers"
+            )
+        from seqkit.tuning.supervise import supervise
+
+        supervise(args.config, args.overrides, args.tuning_dir, workers=args.workers, timeout=args.timeout)
+        return EXIT_OK
+    tune(
+        args.config,
+        overrides=args.overrides,
+        tuning_dir=args.tuning_dir,
+        resume=args.resume,
+        role=args.role,
+        oracle=args.oracle,
+        worker_id=args.worker_id,
+        verbose=0 if args.quiet else 1,
+    )
     return EXIT_OK
 
 

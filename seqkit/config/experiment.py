@@ -65,6 +65,10 @@ class ExperimentConfig(Section):
     @model_validator(mode="after")
     def _check_sections_together(self) -> ExperimentConfig:
         problems = experiment_rules(self)
+        if not problems and self.tune.space:
+            from seqkit.config.space import space_rules  # it validates points of the space as ExperimentConfigs
+
+            problems = space_rules(self)
         if problems:
             raise ConfigProblems(problems)
         return self

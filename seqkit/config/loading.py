@@ -9,6 +9,7 @@ choices, a "did you mean".
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import types
@@ -91,9 +92,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> dict[str, 
     Raises:
         ConfigError: An override is not of the form `key=value`.
     """
-    import copy
-
-    result = copy.deepcopy(raw)
+    result = raw
     for item in overrides:
         key, sep, text = item.partition("=")
         key = key.strip()
@@ -105,15 +104,26 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> dict[str, 
             value = yaml.safe_load(text) if text.strip() else None
         except yaml.YAMLError as exc:
             raise ConfigError(f"override '{item}': the value is not valid YAML ({exc})") from None
-        node = result
-        parts = key.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = {}
-                node[part] = child
-            node = child
-        node[parts[-1]] = value
+        result = set_path(result, key, value)
+    return copy.deepcopy(result) if result is raw else result
+
+
+def set_path(raw: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of a raw config mapping with the setting at dotted `path` set to `value`.
+
+    Missing (or non-mapping) sections on the way are created, so
+    `train.optimizer.learning_rate` works on a file without `train:`.
+    """
+    result = copy.deepcopy(raw)
+    node = result
+    parts = path.split(".")
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = copy.deepcopy(value)
     return result
 
 

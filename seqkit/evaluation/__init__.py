@@ -21,7 +21,7 @@ from seqkit.evaluation.metrics import (
     forecast_metrics,
     mase_scale,
 )
-from seqkit.evaluation.plots import plot_forecast, plot_history
+from seqkit.evaluation.plots import plot_forecast, plot_history, plot_search
 from seqkit.evaluation.report import (
     classification_table,
     comparison_table,
@@ -44,6 +44,7 @@ __all__ = [
     "naive_forecast",
     "plot_forecast",
     "plot_history",
+    "plot_search",
     "seasonal_naive_forecast",
     "token_metrics",
     "unigram_baseline",

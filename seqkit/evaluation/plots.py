@@ -218,3 +218,54 @@ def plot_forecast(
         axes[-1].set_xlabel("step")
     axes[0].set_title(title)
     return _save(fig, path, dpi)
+
+
+def plot_search(
+    objectives: Sequence[float | None],
+    path: str | os.PathLike[str],
+    *,
+    objective: str,
+    direction: str,
+    labels: Sequence[str] | None = None,
+    dpi: int = 100,
+) -> Path:
+    """Plots a search's objective per trial, with the best value so far, to a PNG file.
+
+    Args:
+        objectives: One value per trial in the order the trials ran; None for a
+            failed trial (marked with an `x` on the axis).
+        path: Destination `.png` file. Its folder must exist.
+        objective: The objective's name, for the axis (`val_loss`).
+        direction: `min` or `max`: which way the running best moves.
+        labels: Trial ids for the x axis (default 1, 2, ...).
+        dpi: Resolution.
+
+    Returns:
+        `path`, as a `Path`.
+
+    Raises:
+        DataError: If there is no trial.
+    """
+    if not objectives:
+        raise DataError("`objectives` must hold at least one trial")
+    x = np.arange(1, len(objectives) + 1)
+    values = np.array([np.nan if v is None else float(v) for v in objectives])
+    better = np.fmin if direction == "min" else np.fmax
+    running = better.accumulate(values)
+    fig, axes = _new_figure(8, 4)
+    ax = axes[0]
+    done = np.isfinite(values)
+    ax.plot(x[done], values[done], "o", label=objective)
+    ax.step(x, running, where="post", label=f"best so far ({direction})")
+    if (~done).any():
+        low = np.nanmin(values) if done.any() else 0.0
+        ax.plot(x[~done], np.full((~done).sum(), low), "x", color="red", label="failed")
+    if done.any() and values[done].min() > 0 and values[done].max() > 100 * values[done].min():
+        ax.set_yscale("log")
+    ax.set_xticks(x, list(labels) if labels is not None else [str(i) for i in x])
+    ax.set_xlabel("trial")
+    ax.set_ylabel(objective)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    ax.set_title("Search: objective per trial")
+    return _save(fig, path, dpi)

@@ -81,7 +81,7 @@ def train(
         config = load_config(config, overrides)
     if config.data is None and frame is None:
         raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
-    run_dir = _new_run_dir(Path(runs_dir), config.run_name)
+    run_dir = new_run_dir(Path(runs_dir), config.run_name)
     return _fit(
         config, run_dir, frame=frame, resume_state=None, verbose=verbose, command=command, extra_callbacks=callbacks
     )
@@ -112,7 +112,7 @@ def resume(run_dir: str | Path, *, frame=None, verbose: int | str = "auto", comm
     return _fit(config, run_dir, frame=frame, resume_state=state, verbose=verbose, command=command)
 
 
-def _new_run_dir(runs_dir: Path, name: str) -> Path:
+def new_run_dir(runs_dir: Path, name: str) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = runs_dir / name / stamp
     path, n = base, 1
@@ -123,7 +123,7 @@ def _new_run_dir(runs_dir: Path, name: str) -> Path:
     return path
 
 
-def _resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
+def resolved_config(config: ExperimentConfig, run_dir: Path) -> dict:
     """The config as the run used it, with its data file placed in the run's `data/` folder.
 
     A file up to `COPY_DATA_LIMIT` is copied; a larger one is hard-linked (no
@@ -171,7 +171,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         model = task.build_model(spec)
         preprocessing = task.preprocessing_of(prepared)
         if resume_state is None:
-            atomic_write_text(run_dir / CONFIG, yaml.safe_dump(_resolved_config(config, run_dir), sort_keys=False))
+            atomic_write_text(run_dir / CONFIG, yaml.safe_dump(resolved_config(config, run_dir), sort_keys=False))
             atomic_write_json(run_dir / PREPROCESSING, task.preprocessing_to_json(preprocessing))
     except Exception:
         if resume_state is None:
@@ -185,8 +185,7 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         say(f"  {line}")
     say(f"data: {task.describe(prepared, spec)}")
 
-    has_val = prepared.val is not None and len(prepared.val) > 0
-    monitor = "val_loss" if has_val else "loss"
+    monitor = "val_loss" if has_validation(prepared) else "loss"
     checkpoints = run_dir / "checkpoints"
     initial_epoch, history, best, stopping_state, plateau_state = 0, None, None, None, None
     if resume_state is not None:
@@ -206,54 +205,19 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         min_delta=config.train.early_stopping.min_delta if config.train.early_stopping else 0.0,
         data_sha256=data_sha256,
     )
-    callbacks: list[keras.callbacks.Callback] = []
-    if config.train.early_stopping is not None:
-        stopping = ResumableEarlyStopping(
-            monitor=monitor,
-            patience=config.train.early_stopping.patience,
-            min_delta=config.train.early_stopping.min_delta,
-            resume=stopping_state,
-        )
-        checkpoint.early_stopping = stopping
-        callbacks.append(stopping)
-    if config.train.reduce_lr_on_plateau is not None:
-        plateau = config.train.reduce_lr_on_plateau
-        checkpoint.plateau = ResumableReduceLROnPlateau(
-            monitor=monitor, factor=plateau.factor, patience=plateau.patience, min_lr=plateau.min_lr,
-            resume=plateau_state,
-        )
-        callbacks.append(checkpoint.plateau)
-    if config.model.stateful:
-        callbacks.append(ResetStatesEachEpoch())
+    checkpoint.early_stopping, checkpoint.plateau, callbacks = schedule_callbacks(
+        config, monitor, stopping_state=stopping_state, plateau_state=plateau_state
+    )
     if runtime.backend == "tensorflow":
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
     callbacks.append(checkpoint)  # after early stopping: it records this epoch's counter
     callbacks.extend(extra_callbacks or [])
 
-    batch_size = config.train.effective_batch_size
-    stateful = config.model.stateful
-    train_windows, val_windows = prepared.train, prepared.val
-    if stateful:  # each batch row continues the row before it: truncated BPTT
-        train_windows = train_windows.stream_order(batch_size)
-        if has_val:
-            val_windows = val_windows.stream_order(batch_size)
-    # Every remaining epoch in one dataset, each shuffled by (seed, epoch): a resumed run sees the
-    # same orders as an uninterrupted one from its next epoch on.
-    epochs = range(initial_epoch, config.train.epochs)
-    train_data = train_windows.dataset(
-        batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful, epochs=epochs
-    )
-    val_data = val_windows.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful) if has_val else None
     if initial_epoch < config.train.epochs:
         try:
             model.fit(
-                train_data,
-                validation_data=val_data,
-                epochs=config.train.epochs,
-                initial_epoch=initial_epoch,
-                steps_per_epoch=len(train_data) // len(epochs),  # the dataset holds every remaining epoch
+                **fit_arguments(config, prepared, initial_epoch=initial_epoch, epochs=config.train.epochs),
                 callbacks=callbacks,
-                shuffle=False,  # the dataset shuffles itself, seeded per epoch
                 verbose=_keras_verbose(verbose),
             )
         except KeyboardInterrupt:
@@ -285,6 +249,79 @@ def _fit(config, run_dir: Path, *, frame, resume_state, verbose, command, extra_
         say(metrics["report"])
     say(f"saved: {run_dir}")
     return run
+
+
+def has_validation(prepared) -> bool:
+    """Whether prepared data has validation windows (then `val_loss` is logged and monitored)."""
+    return prepared.val is not None and len(prepared.val) > 0
+
+
+def schedule_callbacks(config: ExperimentConfig, monitor: str, *, stopping_state=None, plateau_state=None):
+    """The callbacks `train.early_stopping`, `train.reduce_lr_on_plateau` and a stateful model ask for.
+
+    Args:
+        config: The run's config.
+        monitor: The logged value they watch (`val_loss`, else `loss`).
+        stopping_state, plateau_state: Counters to continue from (a resumed run).
+
+    Returns:
+        `(early_stopping or None, plateau or None, every callback in the order fit runs them)`.
+    """
+    callbacks: list[keras.callbacks.Callback] = []
+    stopping = plateau = None
+    if config.train.early_stopping is not None:
+        stopping = ResumableEarlyStopping(
+            monitor=monitor,
+            patience=config.train.early_stopping.patience,
+            min_delta=config.train.early_stopping.min_delta,
+            resume=stopping_state,
+        )
+        callbacks.append(stopping)
+    if config.train.reduce_lr_on_plateau is not None:
+        settings = config.train.reduce_lr_on_plateau
+        plateau = ResumableReduceLROnPlateau(
+            monitor=monitor, factor=settings.factor, patience=settings.patience, min_lr=settings.min_lr,
+            resume=plateau_state,
+        )
+        callbacks.append(plateau)
+    if config.model.stateful:
+        callbacks.append(ResetStatesEachEpoch())
+    return stopping, plateau, callbacks
+
+
+def fit_arguments(config: ExperimentConfig, prepared, *, initial_epoch: int, epochs: int) -> dict:
+    """`Model.fit` keyword arguments for training epochs `initial_epoch` up to `epochs` on prepared data.
+
+    Every remaining epoch comes from one dataset, each epoch shuffled by
+    (seed, epoch), so a resumed run sees the same orders as an uninterrupted
+    one from its next epoch on. A stateful model reads its batches in stream
+    order (each batch row continues the row before it: truncated BPTT).
+
+    Returns:
+        `x`, `validation_data` (None without validation windows), `epochs`,
+        `initial_epoch`, `steps_per_epoch` and `shuffle=False` (the dataset shuffles itself).
+    """
+    batch_size = config.train.effective_batch_size
+    stateful = config.model.stateful
+    train_windows, val_windows = prepared.train, prepared.val
+    has_val = has_validation(prepared)
+    if stateful:
+        train_windows = train_windows.stream_order(batch_size)
+        if has_val:
+            val_windows = val_windows.stream_order(batch_size)
+    remaining = range(initial_epoch, epochs)
+    train_data = train_windows.dataset(
+        batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful, epochs=remaining
+    )
+    val_data = val_windows.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful) if has_val else None
+    return {
+        "x": train_data,
+        "validation_data": val_data,
+        "epochs": epochs,
+        "initial_epoch": initial_epoch,
+        "steps_per_epoch": len(train_data) // max(len(remaining), 1),  # the dataset holds every remaining epoch
+        "shuffle": False,
+    }
 
 
 def _write_outputs(
