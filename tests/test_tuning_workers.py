@@ -265,6 +265,6 @@ def test_timeout_stops_every_process_and_keeps_completed_trials(tmp_path):
     completed = sum(1 for status in trial_statuses_safe(tmp_path).values() if status == "COMPLETED")
     assert str(raised.value) == (
         f"search stopped after --timeout 8 s with {completed} trial(s) completed; "
-        f"they are kept in {tmp_path}: continue with --resume {tmp_path}"
+        f"they are kept in {tmp_path}: continue with `seqkit tune --resume {tmp_path} --workers 2`"
     )
     assert not any(alive(pid) for c in [sup.chief, *sup.workers] for pid in c.pids)

@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seqkit.errors import RunError
+from seqkit.errors import ConfigError, RunError
 
 #: The oracle call the chief is probed with: cheap, read-only, and served by any
 #: KerasTuner chief (keras_tuner/src/protos/*/service_pb2_grpc.py).
@@ -71,6 +71,18 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+def parse_oracle(oracle: str) -> tuple[str, int]:
+    """`HOST:PORT` -> `(host, port)`.
+
+    Raises:
+        ConfigError: Not `HOST:PORT` with a port number from 1 to 65535.
+    """
+    host, _, port = oracle.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--oracle must be HOST:PORT, e.g. 127.0.0.1:8000 (got {oracle!r})")
+    return host, int(port)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -223,6 +235,10 @@ def _trial_states(tuning_dir: Path) -> dict[str, dict]:
         if isinstance(state, dict) and "trial_id" in state:
             states[str(state["trial_id"])] = state
     return states
+
+
+def _trial_statuses(tuning_dir: Path) -> dict[str, str]:
+    return {trial_id: str(state.get("status")) for trial_id, state in _trial_states(tuning_dir).items()}
 
 
 def _format_value(value: object) -> str:
@@ -561,7 +577,8 @@ class Supervisor:
                 done = sum(1 for status in progress.poll().values() if status == "COMPLETED")
                 raise SearchTimeout(
                     f"search stopped after --timeout {self.timeout:g} s with {done} trial(s) completed; "
-                    f"they are kept in {self.tuning_dir}: continue with --resume {self.tuning_dir}"
+                    f"they are kept in {self.tuning_dir}: continue with "
+                    f"`seqkit tune --resume {self.tuning_dir} --workers {self.worker_count}`"
                 )
 
             if now >= next_probe:
@@ -711,8 +728,16 @@ def supervise(
         say=lambda line: say(line, flush=True),
     )
     try:
-        supervisor.run()
+        processes = supervisor.run()
     except (SearchTimeout, FailedTrialLimit):
-        write_results(folder, config, train_best=False, verbose=verbose)
+        if any(status in _FINISHED for status in _trial_statuses(folder).values()):
+            write_results(folder, config, train_best=False, verbose=verbose)  # the leaderboard so far
         raise
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; every process is stopped. Continue with: seqkit tune --resume {folder} "
+              f"--workers {workers}", file=sys.stderr, flush=True)
+        raise
+    restarts = sum(worker.restarts for worker in processes.workers)
+    say(f"search finished in {processes.seconds:.1f} s with {workers} worker(s)"
+        + (f" and {restarts} restart(s)" if restarts else ""))
     return write_results(folder, config, train_best=train_best, verbose=verbose)
