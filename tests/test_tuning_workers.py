@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -242,9 +243,11 @@ def test_a_killed_chief_ends_the_search_promptly_and_stops_the_workers(tmp_path)
 
 
 def test_a_chief_that_stops_answering_ends_the_search(tmp_path):
-    sup = supervisor(tmp_path, trials=6, epochs=150, chief_timeout=3, probe_interval=0.5)
+    lines: list[str] = []
+    sup = supervisor(tmp_path, trials=6, epochs=150, chief_timeout=3, probe_interval=0.5, say=lines.append)
     with in_background(sup) as (thread, outcome):
         wait_for(lambda: running_trial(tmp_path), 120, "a RUNNING trial")
+        wait_for(lambda: any(line.startswith("chief answering on ") for line in lines), 30, "the chief's first answer")
         chief_pid = sup.chief.pids[0]
         os.kill(chief_pid, signal.SIGSTOP)  # alive, port open, but answers nothing
         thread.join(60)
@@ -268,3 +271,75 @@ def test_timeout_stops_every_process_and_keeps_completed_trials(tmp_path):
         f"they are kept in {tmp_path}: continue with `seqkit tune --resume {tmp_path} --workers 2`"
     )
     assert not any(alive(pid) for c in [sup.chief, *sup.workers] for pid in c.pids)
+
+
+TINY_SEARCH = """
+data:
+  dataset: synthetic
+  synthetic: {length: 160, n_series: 1, seed: 3}
+  lookback: 8
+  horizon: 2
+  split: {type: fraction, val: 0.2, test: 0.2}
+model: {cell: gru, layers: [2]}
+train: {epochs: 1, batch_size: 32}
+evaluate: {plots: false}
+tune:
+  algorithm: random
+  max_trials: 3
+  seed: 1
+  space:
+    model.cell: {choice: [gru, lstm, rnn]}
+    data.lookback: {choice: [6, 8, 10]}
+"""
+
+
+def test_seqkit_tune_with_two_workers_completes_and_leaves_no_process(tmp_path):
+    import subprocess
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY_SEARCH, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-m", "seqkit", "tune", str(config), "--workers", "2", "--tuning-dir", str(tmp_path / "t")],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    launch = next(line for line in done.stdout.splitlines() if line.startswith("search on 127.0.0.1:"))
+    pids = [int(pid) for pid in re.findall(r"pid (\d+)", launch)]
+    assert len(pids) == 3 and not any(alive(pid) for pid in pids)
+    folder = next((tmp_path / "t" / "tiny").iterdir())
+    assert trial_statuses(folder) == {"0": "COMPLETED", "1": "COMPLETED", "2": "COMPLETED"}
+    assert sum(line.startswith("trial ") and " COMPLETED (" in line for line in done.stdout.splitlines()) == 3
+    assert "search finished in " in done.stdout and (folder / "best.yaml").exists()
+    assert sorted(p.name for p in (folder / "logs").iterdir()) == ["chief.log", "worker-0.log", "worker-1.log"]
+
+
+def test_seqkit_tune_timeout_exits_2_with_how_to_continue(tmp_path, capsys):
+    from seqkit.cli import main
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY_SEARCH, encoding="utf-8")
+    started = time.monotonic()
+    rc = main(["tune", str(config), "--workers", "2", "--timeout", "3", "--tuning-dir", str(tmp_path / "t")])
+    assert rc == 2 and time.monotonic() - started < 30
+    folder = next((tmp_path / "t" / "tiny").iterdir())
+    err = capsys.readouterr().err
+    assert err.startswith("error: search stopped after --timeout 3 s with 0 trial(s) completed; ")
+    assert f"continue with `seqkit tune --resume {folder} --workers 2`" in err
+
+
+def test_seqkit_tune_workers_on_a_taken_port_is_refused(tmp_path, capsys):
+    from seqkit.cli import main
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY_SEARCH, encoding="utf-8")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        rc = main(["tune", str(config), "--workers", "2", "--oracle", f"127.0.0.1:{port}",
+                   "--tuning-dir", str(tmp_path / "t")])
+    assert rc == 2
+    assert capsys.readouterr().err.startswith(f"error: port {port} on 127.0.0.1 is already in use")
+    assert main(["tune", str(config), "--workers", "2", "--oracle", "localhost"]) == 2
+    assert "--oracle must be HOST:PORT, e.g. 127.0.0.1:8000 (got 'localhost')" in capsys.readouterr().err

@@ -584,6 +584,8 @@ class Supervisor:
             if now >= next_probe:
                 next_probe = now + self.probe_interval
                 if probe.answers():
+                    if not chief_answered:
+                        self.say(f"chief answering on {oracle} after {now - start:.1f} s")
                     chief_answered, last_answer = True, time.monotonic()
                 elif not chief_answered and now - start > self.startup_timeout:
                     raise RunError(
