@@ -140,6 +140,8 @@ def test_two_workers_complete_every_trial_and_every_process_exits(tmp_path):
     result = sup.run()
     assert result.trials == {"0": "COMPLETED", "1": "COMPLETED", "2": "COMPLETED", "3": "COMPLETED"}
     assert trial_statuses(tmp_path) == result.trials
+    # KerasTuner's chief leaves each worker's last trial listed as ongoing; a resume would run it again.
+    assert json.loads((tmp_path / "search" / "oracle.json").read_text())["ongoing_trials"] == {}
     assert [c.exits for c in result.processes] == [["exit status 0"]] * 3
     pids = [pid for c in result.processes for pid in c.pids]
     assert len(pids) == 3 and not any(alive(pid) for pid in pids)
@@ -312,6 +314,39 @@ def test_seqkit_tune_with_two_workers_completes_and_leaves_no_process(tmp_path):
     assert sum(line.startswith("trial ") and " COMPLETED (" in line for line in done.stdout.splitlines()) == 3
     assert "search finished in " in done.stdout and (folder / "best.yaml").exists()
     assert sorted(p.name for p in (folder / "logs").iterdir()) == ["chief.log", "worker-0.log", "worker-1.log"]
+
+    # Resuming the finished search runs no trial again (KerasTuner's chief left the last ones listed as ongoing).
+    before = {p: p.read_bytes() for p in (folder / "search").glob("trial_*/*.json")}
+    again = subprocess.run(
+        [sys.executable, "-m", "seqkit", "tune", "--resume", str(folder), "--workers", "2"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert not [line for line in again.stdout.splitlines() if line.startswith("trial ")]
+    assert {p: p.read_bytes() for p in (folder / "search").glob("trial_*/*.json")} == before
+
+
+def test_ctrl_c_of_seqkit_tune_workers_stops_every_process(tmp_path):
+    import subprocess
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY_SEARCH, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "seqkit", "tune", str(config), "--workers", "2", "--tuning-dir", str(tmp_path / "t")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    launch = ""
+    while not launch.startswith("search on "):
+        launch = parent.stdout.readline()
+        assert launch or parent.poll() is None, parent.stderr.read()
+    pids = [int(pid) for pid in re.findall(r"pid (\d+)", launch)]
+    assert len(pids) == 3 and all(alive(pid) for pid in pids)
+    parent.send_signal(signal.SIGINT)
+    _, err = parent.communicate(timeout=60)
+    assert parent.returncode == 130
+    assert "interrupted; every process is stopped. Continue with: seqkit tune --resume " in err
+    assert not any(alive(pid) for pid in pids)
 
 
 def test_seqkit_tune_timeout_exits_2_with_how_to_continue(tmp_path, capsys):

@@ -241,6 +241,37 @@ def _trial_statuses(tuning_dir: Path) -> dict[str, str]:
     return {trial_id: str(state.get("status")) for trial_id, state in _trial_states(tuning_dir).items()}
 
 
+def settle_oracle_state(tuning_dir: str | os.PathLike[str]) -> list[str]:
+    """Drop finished trials from the saved oracle's `ongoing_trials`, once the chief has exited.
+
+    KerasTuner's chief saves `oracle.json` in `end_trial` *before* it removes the
+    ended trial from `ongoing_trials`, and saves again only when that worker asks
+    for its next trial; the last trial of each worker stays listed as ongoing.
+    A reload puts ongoing trials up for retry, so resuming such a search would run
+    completed trials again. Call only when no chief is running.
+
+    Returns:
+        The ids of the trials dropped.
+    """
+    from seqkit.files import atomic_write_text
+
+    folder = Path(tuning_dir)
+    statuses = _trial_statuses(folder)
+    dropped: list[str] = []
+    for path in [*folder.glob("oracle.json"), *folder.glob("*/oracle.json")]:
+        try:
+            state = json.loads(path.read_text())
+            ongoing = state["ongoing_trials"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not ours to repair: `seqkit tune --resume` reports a damaged state
+        finished = {tuner: trial for tuner, trial in ongoing.items() if statuses.get(trial) in _FINISHED}
+        if finished:
+            state["ongoing_trials"] = {t: trial for t, trial in ongoing.items() if t not in finished}
+            atomic_write_text(path, json.dumps(state))
+            dropped += sorted(finished.values())
+    return dropped
+
+
 def _format_value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -500,6 +531,7 @@ class Supervisor:
             if probe is not None:
                 probe.close()
             self._stop_all(children)
+            settle_oracle_state(self.tuning_dir)
         trials = progress.poll()
         return SearchProcesses(oracle, chief, workers, trials, time.monotonic() - start)
 
