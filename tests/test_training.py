@@ -69,7 +69,7 @@ def test_train_writes_a_complete_run_directory(write_yaml, tmp_path, capsys):
     assert "device: cpu" in out and "naive" in out and "seasonal_naive" in out
 
 
-def test_theresolved_config_reruns_as_is(write_yaml, tmp_path):
+def test_the_resolved_config_reruns_as_is(write_yaml, tmp_path):
     run = train(tiny(write_yaml), runs_dir=tmp_path / "runs", verbose=0)
     again = seqkit.load_config(run.path / "config.yaml")
     assert again.model_dump() == {**run.config.model_dump(), "name": "tiny"}

@@ -230,3 +230,10 @@ def test_a_point_of_the_space_is_an_ordinary_config(write_yaml):
     assert point.tune.space == {} and point.run_name == "search"
     with pytest.raises(ConfigError, match=r"this trial's config has 1 problem:\n  data.lookback: must be greater"):
         with_values(cfg, {"data.lookback": 0})
+
+
+def test_set_reaches_a_dimension_whose_name_is_a_dotted_path(write_yaml):
+    cfg = load_config(write_yaml(BASE + ISSUE_SPACE, "search.yaml"),
+                      ["tune.space.model.layers={choice: [[4], [4, 4]]}", "tune.max_trials=3"])
+    assert cfg.tune.space["model.layers"].values == [[4], [4, 4]] and cfg.tune.max_trials == 3
+    assert list(cfg.tune.space)[:2] == ["model.cell", "model.layers"]  # replaced in place, the others kept

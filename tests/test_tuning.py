@@ -140,8 +140,9 @@ def test_failing_trials_are_recorded_and_stop_the_search(tmp_path, capsys):
         f"failed with: {message.rstrip('.')}. Fix the space, or raise tune.max_failed_trials and start again. "
         f"The leaderboard so far is in {tuning / 'leaderboard.csv'}.\n"
     )
-    rows = list(csv.reader((tuning / "leaderboard.csv").open(encoding="utf-8")))
-    assert [r[7] for r in rows[1:]] == ["FAILED", "FAILED"] and rows[2][10] == message
+    rows = list(csv.DictReader((tuning / "leaderboard.csv").open(encoding="utf-8")))
+    assert [r["status"] for r in rows] == ["FAILED", "FAILED"] and rows[1]["message"] == message
+    assert [r["rank"] for r in rows] == ["", ""] and [r["val_loss"] for r in rows] == ["", ""]
 
 
 def test_an_objective_the_model_does_not_report_ends_the_search(tmp_path, capsys):
@@ -253,3 +254,30 @@ def test_distributed_role_sets_keras_tuner_variables_and_restores_them(monkeypat
     assert os.environ["KERASTUNER_TUNER_ID"] == "stray" and "KERASTUNER_ORACLE_IP" not in os.environ
     with distributed_role(None, None, None):
         assert "KERASTUNER_TUNER_ID" not in os.environ  # one process: never a client by accident
+
+
+def test_the_classifier_search_is_the_same_machinery_with_its_own_objective(tmp_path, capsys):
+    result = seqkit.tune(
+        ROOT / "configs" / "tune_weather_type.yaml",
+        overrides=["tune.max_trials=2", "train.epochs=1", "tune.space.model.layers={choice: [[4], [4, 4]]}"],
+        tuning_dir=tmp_path,
+        train_best=False,
+    )
+    out = capsys.readouterr().out
+    assert (result.objective, result.direction) == ("val_accuracy", "max")
+    assert [t.status for t in result.trials] == ["COMPLETED", "COMPLETED"]
+    assert result.best.objective == max(t.objective for t in result.trials)
+    assert result.best_config.model.head.type == "classify"
+    lookbacks = {t.values["data.lookback"] for t in result.trials}
+    assert f"data prepared {len(lookbacks)} time(s) for the trials of this process" in out
+
+
+def test_a_trial_trains_train_epochs_capped_by_max_epochs(tmp_path):
+    config = _write(tmp_path, "budget", trials=1, space="    model.cell: {choice: [gru]}")
+    result = seqkit.tune(config, overrides=["train.epochs=5", "tune.max_epochs=2", "train.early_stopping=null"],
+                         tuning_dir=tmp_path / "t", train_best=False, verbose=0)
+    assert (result.trials[0].epochs, result.trials[0].budget) == (2, 2)
+    assert result.best_config.train.epochs == 2
+    result = seqkit.tune(config, overrides=["train.epochs=2", "tune.max_epochs=5", "train.early_stopping=null"],
+                         tuning_dir=tmp_path / "t", train_best=False, verbose=0)
+    assert (result.trials[0].epochs, result.trials[0].budget) == (2, 2)

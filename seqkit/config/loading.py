@@ -104,19 +104,21 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> dict[str, 
             value = yaml.safe_load(text) if text.strip() else None
         except yaml.YAMLError as exc:
             raise ConfigError(f"override '{item}': the value is not valid YAML ({exc})") from None
-        result = set_path(result, key, value)
+        # A search dimension's own name is a dotted path: `tune.space.model.layers={choice: [[32], [64]]}`.
+        space = "tune.space."
+        result = set_path(result, ("tune", "space", key[len(space):]) if key.startswith(space) else key, value)
     return copy.deepcopy(result) if result is raw else result
 
 
-def set_path(raw: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of a raw config mapping with the setting at dotted `path` set to `value`.
+def set_path(raw: dict[str, Any], path: str | tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of a raw config mapping with the setting at dotted `path` (or at its keys, a tuple) set to `value`.
 
     Missing (or non-mapping) sections on the way are created, so
     `train.optimizer.learning_rate` works on a file without `train:`.
     """
     result = copy.deepcopy(raw)
     node = result
-    parts = path.split(".")
+    parts = path if isinstance(path, tuple) else tuple(path.split("."))
     for part in parts[:-1]:
         child = node.get(part)
         if not isinstance(child, dict):

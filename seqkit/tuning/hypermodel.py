@@ -71,9 +71,10 @@ def searched_values(config: ExperimentConfig, hp_values: dict) -> dict[str, Any]
     return {path: setting_value(dim, hp_values[path]) for path, dim in config.tune.space.items() if path in hp_values}
 
 
-def trial_epochs(config: ExperimentConfig) -> int:
-    """Epochs a random, Bayesian or grid trial trains: `train.epochs`, capped by `tune.max_epochs`."""
-    return min(config.train.epochs, config.tune.max_epochs)
+def trial_epochs(searched: ExperimentConfig, point: ExperimentConfig) -> int:
+    """Epochs a random, Bayesian or grid trial trains: the point's `train.epochs`, capped by the
+    searched config's `tune.max_epochs` (a point's own config has no search section)."""
+    return min(point.train.epochs, searched.tune.max_epochs)
 
 
 class ConfigHyperModel(kt.HyperModel):
@@ -159,7 +160,7 @@ class ConfigHyperModel(kt.HyperModel):
 
     def _fit(self, model, callbacks, epochs, initial_epoch):
         config, prepared = self._current
-        budget = epochs if epochs is not None else trial_epochs(config)
+        budget = epochs if epochs is not None else trial_epochs(self.config, config)
         _, _, schedule = schedule_callbacks(config, "val_loss")
         history = model.fit(
             **fit_arguments(config, prepared, initial_epoch=initial_epoch, epochs=budget),
