@@ -378,3 +378,26 @@ def test_seqkit_tune_workers_on_a_taken_port_is_refused(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(f"error: port {port} on 127.0.0.1 is already in use")
     assert main(["tune", str(config), "--workers", "2", "--oracle", "localhost"]) == 2
     assert "--oracle must be HOST:PORT, e.g. 127.0.0.1:8000 (got 'localhost')" in capsys.readouterr().err
+
+
+def test_failed_trials_beyond_the_limit_stop_a_search_with_workers(tmp_path, capsys):
+    from seqkit.cli import main
+
+    # Windows of 150 steps do not fit the 160-row series' splits: every trial fails in prepare.
+    text = TINY_SEARCH.replace("data.lookback: {choice: [6, 8, 10]}", "data.lookback: {choice: [150, 155]}")
+    config = tmp_path / "failing.yaml"
+    config.write_text(text.replace("  seed: 1\n", "  seed: 1\n  max_failed_trials: 1\n").replace("max_trials: 3", "max_trials: 6"))
+    rc = main(["tune", str(config), "--workers", "2", "--tuning-dir", str(tmp_path / "t")])
+    folder = next((tmp_path / "t" / "failing").iterdir())
+    err = capsys.readouterr().err
+    assert rc == 2
+    statuses = trial_statuses(folder)
+    failed = sorted(t for t, status in statuses.items() if status == "FAILED")
+    assert len(failed) >= 2
+    assert re.fullmatch(
+        rf"error: the search stopped: \d trials failed, more than tune\.max_failed_trials \(1\)\. The last, "
+        rf"trial \d, failed with: DataError: .+\. Fix the space, or raise tune\.max_failed_trials and start again\. "
+        rf"The leaderboard so far is in {re.escape(str(folder / 'leaderboard.csv'))}\.\n",
+        err,
+    ), err
+    assert (folder / "leaderboard.csv").exists()

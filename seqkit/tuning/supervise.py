@@ -272,6 +272,20 @@ def settle_oracle_state(tuning_dir: str | os.PathLike[str]) -> list[str]:
     return dropped
 
 
+def _trial_message(tuning_dir: Path, trial_id: str) -> str:
+    """Why a trial failed: seqkit's record of it, since KerasTuner's gRPC messages drop `Trial.message`."""
+    from seqkit.tuning.results import RECORD
+
+    for path in [*tuning_dir.glob(f"trial_{trial_id}/{RECORD}"), *tuning_dir.glob(f"*/trial_{trial_id}/{RECORD}")]:
+        try:
+            message = json.loads(path.read_text()).get("message")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if message:
+            return str(message)
+    return str(_trial_states(tuning_dir).get(trial_id, {}).get("message") or "no message")
+
+
 def _format_value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -635,10 +649,10 @@ class Supervisor:
         if self.max_failed_trials is None or len(failed) <= self.max_failed_trials:
             return
         last = failed[-1]
-        message = _trial_states(self.tuning_dir).get(last, {}).get("message") or "no message"
+        message = _trial_message(self.tuning_dir, last)
         raise FailedTrialLimit(
             f"the search stopped: {len(failed)} trials failed, more than tune.max_failed_trials "
-            f"({self.max_failed_trials}). The last, trial {last}, failed with: {message.strip()}. "
+            f"({self.max_failed_trials}). The last, trial {last}, failed with: {message.strip().rstrip('.')}. "
             "Fix the space, or raise tune.max_failed_trials and start again."
         )
 
@@ -737,7 +751,7 @@ def supervise(
     Example:
         >>> supervise("configs/tune_airline.yaml", workers=2, timeout=3600)  # doctest: +SKIP
     """
-    from seqkit.tuning.results import CONFIG, write_results
+    from seqkit.tuning.results import CONFIG, LEADERBOARD, write_results
     from seqkit.tuning.search import _tuning_folder
 
     folder, config = _tuning_folder(config_path, overrides, tuning_dir, resume, None)
@@ -763,10 +777,11 @@ def supervise(
     )
     try:
         processes = supervisor.run()
-    except (SearchTimeout, FailedTrialLimit):
-        if any(status in _FINISHED for status in _trial_statuses(folder).values()):
-            write_results(folder, config, train_best=False, verbose=verbose)  # the leaderboard so far
-        raise
+    except (SearchTimeout, FailedTrialLimit) as stop:
+        if not any(status in _FINISHED for status in _trial_statuses(folder).values()):
+            raise
+        write_results(folder, config, train_best=False, verbose=verbose)
+        raise type(stop)(f"{stop} The leaderboard so far is in {folder / LEADERBOARD}.") from None
     except KeyboardInterrupt:
         print(f"\ninterrupted; every process is stopped. Continue with: seqkit tune --resume {folder} "
               f"--workers {workers}", file=sys.stderr, flush=True)
