@@ -177,7 +177,7 @@ def _tune(args: argparse.Namespace) -> int:
                   resume=args.resume, host=host, port=port, verbose=0 if args.quiet else 1)
         return EXIT_OK
     if (args.oracle or args.worker_id is not None) and not args.role:
-        raise UsageError("--oracle and --worker-id belong to --role chief|worker (or --oracle to --workers N)")
+        raise UsageError("--oracle and --worker-id belong to --role chief|worker")
     if args.role and not args.oracle:
         raise UsageError(f"--role {args.role} needs --oracle HOST:PORT, the chief's address")
     tune(
