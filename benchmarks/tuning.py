@@ -118,7 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=8, help="trials of the timed search (default 8)")
     parser.add_argument("--rss-trials", type=int, default=30, help="trials of the memory run (default 30)")
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per trial (default 4)")
+    parser.add_argument("--epochs", type=int, default=12, help="epochs per trial of the timed search (default 12)")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
     print(f"random search, {args.trials} trials of {args.epochs} epochs (LSTM/GRU on 2,100 training windows); "

@@ -142,7 +142,9 @@ def test_two_workers_complete_every_trial_and_every_process_exits(tmp_path):
     assert trial_statuses(tmp_path) == result.trials
     # KerasTuner's chief leaves each worker's last trial listed as ongoing; a resume would run it again.
     assert json.loads((tmp_path / "search" / "oracle.json").read_text())["ongoing_trials"] == {}
-    assert [c.exits for c in result.processes] == [["exit status 0"]] * 3
+    assert [w.exits for w in result.workers] == [["exit status 0"]] * 2
+    # Once every worker is told to stop, the chief is stopped rather than waited for (it sleeps 20 s at a time).
+    assert result.chief.exits in (["exit status 0"], ["signal SIGTERM"])
     pids = [pid for c in result.processes for pid in c.pids]
     assert len(pids) == 3 and not any(alive(pid) for pid in pids)
     # One log per process, and a progress line per finished trial.

@@ -295,14 +295,16 @@ def _format_value(value: object) -> str:
 class _Progress:
     """Prints one line per trial as its trial.json reaches a final status."""
 
-    def __init__(self, tuning_dir: Path, total: int | None, say: Callable[[str], None]) -> None:
+    def __init__(self, tuning_dir: Path, total: int | None, objective: str, direction: str,
+                 say: Callable[[str], None]) -> None:
         self.tuning_dir = tuning_dir
         self.total = total
+        self.objective = objective
+        self.sign = 1 if direction == "min" else -1
         self.say = say
         self.first_seen: dict[str, float] = {}
         self.reported: set[str] = set()
         self.best: float | None = None
-        self.direction_max = False
         # Trials finished before this search started (a resumed search) are not reported again.
         for trial_id, state in _trial_states(tuning_dir).items():
             if state.get("status") in _FINISHED:
@@ -311,9 +313,9 @@ class _Progress:
 
     def _note_score(self, state: dict) -> None:
         score = state.get("score")
-        if state.get("status") != "COMPLETED" or score is None or not math.isfinite(score):
+        if state.get("status") != "COMPLETED" or not isinstance(score, (int, float)) or not math.isfinite(score):
             return
-        if self.best is None or (score > self.best if self.direction_max else score < self.best):
+        if self.best is None or self.sign * score < self.sign * self.best:
             self.best = score
 
     def poll(self) -> dict[str, str]:
@@ -321,30 +323,21 @@ class _Progress:
         states = _trial_states(self.tuning_dir)
         for trial_id, state in sorted(states.items()):
             self.first_seen.setdefault(trial_id, now)
-            status = state.get("status")
-            if status not in _FINISHED or trial_id in self.reported:
+            if state.get("status") not in _FINISHED or trial_id in self.reported:
                 continue
             self.reported.add(trial_id)
+            self._note_score(state)
             self.say(self._line(trial_id, state, now - self.first_seen[trial_id]))
         return {trial_id: str(state.get("status")) for trial_id, state in states.items()}
 
     def _line(self, trial_id: str, state: dict, seconds: float) -> str:
-        metrics = state.get("metrics", {}).get("metrics", {})
-        objective = next(iter(metrics), None)
-        for name, metric in metrics.items():
-            if metric.get("direction") == "max":
-                self.direction_max = True
-            if state.get("score") is not None and name.startswith("val_"):
-                objective = name
-        self._note_score(state)
-        score = state.get("score")
-        values = state.get("hyperparameters", {}).get("values", {})
-        settings = ", ".join(f"{k}={_format_value(v)}" for k, v in values.items())
         done = f"{len(self.reported)}/{self.total}" if self.total else str(len(self.reported))
         line = f"trial {trial_id} {state.get('status')} ({done}, {seconds:.1f} s)"
-        if score is not None and math.isfinite(score):
-            best = f", best {self.best:.6g}" if self.best is not None else ""
-            line += f": {objective or 'objective'} {score:.6g}{best}"
+        score = state.get("score")
+        if state.get("status") == "COMPLETED" and isinstance(score, (int, float)) and math.isfinite(score):
+            line += f": {self.objective} {score:.6g}, best {self.best:.6g}"
+        values = state.get("hyperparameters", {}).get("values", {})
+        settings = ", ".join(f"{k}={_format_value(v)}" for k, v in values.items())
         return f"{line} [{settings}]" if settings else line
 
 
@@ -383,6 +376,7 @@ class Supervisor:
         max_restarts: Restarts allowed per worker before the search fails.
         env: Extra environment variables for every child.
         total_trials: The search's `max_trials`, for the progress lines (None: unknown).
+        objective: The objective's name and direction (`min`/`max`), for the progress lines.
         max_failed_trials: Failed trials allowed before the search stops (None: no limit).
         startup_timeout: Seconds the chief may take to answer for the first time.
         chief_timeout: Seconds the chief may go without answering once it has.
@@ -402,6 +396,7 @@ class Supervisor:
         max_restarts: int = 3,
         env: dict[str, str] | None = None,
         total_trials: int | None = None,
+        objective: tuple[str, str] = ("val_loss", "min"),
         max_failed_trials: int | None = None,
         startup_timeout: float = 300.0,
         chief_timeout: float = 60.0,
@@ -421,6 +416,7 @@ class Supervisor:
         self.max_restarts = max_restarts
         self.env = dict(env or {})
         self.total_trials = total_trials
+        self.objective = objective
         self.max_failed_trials = max_failed_trials
         self.startup_timeout = startup_timeout
         self.chief_timeout = chief_timeout
@@ -443,7 +439,7 @@ class Supervisor:
                 raise RunError(
                     f"port {self.port} on {self.host} is already in use (another search's chief?); "
                     "KerasTuner's gRPC server would share it without complaint, so seqkit refuses. "
-                    "Choose another port, or give none to pick a free one"
+                    "Give another port in --oracle, or leave --oracle out to pick a free one"
                 )
             return self.port
         for _ in range(10):
@@ -523,7 +519,7 @@ class Supervisor:
         workers = [ChildProcess("worker", i, logs / f"worker-{i}.log") for i in range(self.worker_count)]
         children = [chief, *workers]
         self.chief, self.workers = chief, workers  # for whoever watches the search from another thread
-        progress = _Progress(self.tuning_dir, self.total_trials, self.say)
+        progress = _Progress(self.tuning_dir, self.total_trials, *self.objective, self.say)
         start = time.monotonic()
         probe: _ChiefProbe | None = None
         try:
@@ -561,7 +557,6 @@ class Supervisor:
         chief_answered = False
         last_answer = time.monotonic()
         next_probe = 0.0
-        workers_done_at: float | None = None
         while True:
             if self._stop.wait(0.2):
                 raise RunError("the search was stopped by its caller; completed trials are kept")
@@ -613,11 +608,10 @@ class Supervisor:
                     f"Its log: {chief.log}"
                 )
             if all_workers_done:
-                # Every worker was told to stop: the chief returns once it sees that, after at
-                # most one of its 20 s sleeps (oracle_chief.start_server); its state is saved.
-                workers_done_at = workers_done_at or now
-                if now - workers_done_at > 30.0:
-                    return
+                # Every worker was told to stop, so the oracle has nothing left to hand out and saved
+                # every ended trial. The chief would notice only after one of its 20 s sleeps
+                # (oracle_chief.start_server): it is stopped now instead (the caller's _stop_all).
+                return
 
             if self.timeout is not None and now - start > self.timeout:
                 done = sum(1 for status in progress.poll().values() if status == "COMPLETED")
@@ -771,6 +765,7 @@ def supervise(
         max_restarts=max_restarts,
         env=_child_environment(threads),
         total_trials=config.tune.max_trials if config.tune.algorithm != "hyperband" else None,
+        objective=(config.tune.objective.name, config.tune.objective.direction),
         max_failed_trials=config.tune.max_failed_trials,
         chief_timeout=chief_timeout,
         say=lambda line: say(line, flush=True),
