@@ -91,6 +91,12 @@ def completed_trials(folder: Path) -> int:
     return count
 
 
+def mean_trial_seconds(folder: Path) -> float:
+    """Mean wall time of a search's trials, from seqkit's record of each (`seqkit.json`)."""
+    seconds = [json.loads(p.read_text())["seconds"] for p in folder.glob("*/*/search/trial_*/seqkit.json")]
+    return sum(seconds) / max(1, len(seconds))
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -127,12 +133,20 @@ def main() -> None:
         work = Path(tmp)
         config = work / "search.yaml"
         config.write_text(SEARCH.format(epochs=args.epochs, trials=args.trials), encoding="utf-8")
+        load_before = os.getloadavg()[0]
         one = timed_search(SINGLE, config, work / "one")
         two = timed_search(WORKERS, config, work / "two")
+        load_after = os.getloadavg()[0]
         assert completed_trials(work / "one") == completed_trials(work / "two") == args.trials
-        print(f"{'seqkit.tune, 1 process, 1 thread':<46}{one:>8.1f} s")
-        print(f"{'seqkit tune --workers 2 (chief + 2 workers)':<46}{two:>8.1f} s")
+        print(f"{'':<46}{'wall':>10}{'mean trial':>12}")
+        for label, wall, folder in [("seqkit.tune, 1 process, 1 thread", one, work / "one"),
+                                    ("seqkit tune --workers 2 (chief + 2 workers)", two, work / "two")]:
+            print(f"{label:<46}{wall:>8.1f} s{mean_trial_seconds(folder):>10.1f} s")
         speedup = one / two
+        print(f"load average (1 min) before {load_before:.2f}, after {load_after:.2f}")
+        if load_before > 0.5:
+            print("note: other processes were using the CPUs, so two workers could not each have a core; "
+                  "the speed-up is only meaningful on an otherwise idle machine")
 
         print(f"\nresident memory of one search process over {args.rss_trials} trials:")
         memory = work / "memory.yaml"
