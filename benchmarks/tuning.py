@@ -10,7 +10,11 @@ It prints, in one run:
   and by `seqkit.tuning.supervise` with a chief and 2 workers (each gets
   `cores // 2` threads: one on 2 cores), and the speed-up, against a floor of
   1.5x. Both are timed as a user runs them, in a fresh interpreter, from start
-  to the last trial (the best config is not retrained: `train_best=False`);
+  to the last trial (the best config is not retrained: `train_best=False`).
+  The supervised search pays for three interpreters starting TensorFlow (the
+  parent's, the chief's, the workers') where one process pays for one, so
+  trials are 20 epochs by default (about 15-25 s each single-threaded) for
+  the trials, not the start-up, to be what is compared;
 - the resident memory of one search process after each of `--rss-trials`
   (default 30) trials, read from /proc/PID/status as each trial's file turns
   COMPLETED, and whether it stays flat: the last trial within 10% of the third
@@ -124,7 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=8, help="trials of the timed search (default 8)")
     parser.add_argument("--rss-trials", type=int, default=30, help="trials of the memory run (default 30)")
-    parser.add_argument("--epochs", type=int, default=12, help="epochs per trial of the timed search (default 12)")
+    parser.add_argument("--epochs", type=int, default=20, help="epochs per trial of the timed search (default 20)")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
     print(f"random search, {args.trials} trials of {args.epochs} epochs (LSTM/GRU on 2,100 training windows); "
