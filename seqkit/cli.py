@@ -9,7 +9,6 @@ is not an error: the rest of the output is dropped and the command finishes.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shlex
 import sys
@@ -95,10 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--resume", metavar="DIR", help="continue an interrupted search; completed trials are kept")
     tune.add_argument("--role", choices=["chief", "worker"],
                       help="one process of a search over several machines (with --oracle and a shared --tuning-dir)")
-    tune.add_argument("--oracle", metavar="HOST:PORT", help="the chief's address, with --role")
+    tune.add_argument("--oracle", metavar="HOST:PORT",
+                      help="the chief's address, with --role; with --workers, where the chief binds "
+                      "(default 127.0.0.1 on a free port)")
     tune.add_argument("--worker-id", metavar="ID", help="a worker's id, with --role worker")
-    tune.add_argument("--workers", type=int, metavar="N", help="run N worker processes on this machine")
-    tune.add_argument("--timeout", type=float, metavar="SECONDS", help="with --workers: end the search after this")
+    tune.add_argument("--workers", type=int, metavar="N",
+                      help="run a chief and N worker processes on this machine, supervised; logs in DIR/logs/")
+    tune.add_argument("--timeout", type=float, metavar="SECONDS",
+                      help="with --workers: stop every process after this (exit status 2; continue with --resume)")
     tune.add_argument("--quiet", action="store_true", help="print nothing but errors")
     tune.set_defaults(handler=_tune)
 
@@ -197,26 +200,23 @@ def _train(args: argparse.Namespace) -> int:
 def _tune(args: argparse.Namespace) -> int:
     from seqkit.tuning import tune
 
-    if (args.oracle or args.worker_id is not None) and not args.role:
-        raise UsageError("--oracle and --worker-id belong to --role chief|worker")
-    if args.role and not args.oracle:
-        raise UsageError(f"--role {args.role} needs --oracle HOST:PORT, the chief's address")
     if args.workers is not None or args.timeout is not None:
-        if args.role or args.resume:
-            raise UsageError("--workers runs its own chief and workers; give no --role or --resume with it")
+        if args.role or args.worker_id is not None:
+            raise UsageError("--workers runs its own chief and workers; give no --role or --worker-id with it")
         if args.workers is None:
             raise UsageError("--timeout applies to a search with --workers N")
         if args.workers < 1:
             raise UsageError(f"--workers must be at least 1 (got {args.workers})")
-        if importlib.util.find_spec("seqkit.tuning.supervise") is None:
-            raise UsageError(
-                "--workers is not available in this build yet (seqkit.tuning.supervise is missing); "
-                "run the search in one process without --workers"
-            )
-        from seqkit.tuning.supervise import supervise
+        from seqkit.tuning.supervise import parse_oracle, supervise
 
-        supervise(args.config, args.overrides, args.tuning_dir, workers=args.workers, timeout=args.timeout)
+        host, port = parse_oracle(args.oracle) if args.oracle else ("127.0.0.1", None)
+        supervise(args.config, args.overrides, args.tuning_dir, workers=args.workers, timeout=args.timeout,
+                  resume=args.resume, host=host, port=port, verbose=0 if args.quiet else 1)
         return EXIT_OK
+    if (args.oracle or args.worker_id is not None) and not args.role:
+        raise UsageError("--oracle and --worker-id belong to --role chief|worker")
+    if args.role and not args.oracle:
+        raise UsageError(f"--role {args.role} needs --oracle HOST:PORT, the chief's address")
     tune(
         args.config,
         overrides=args.overrides,

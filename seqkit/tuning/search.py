@@ -40,6 +40,7 @@ from seqkit.tuning.results import (
     format_value,
     write_results,
 )
+from seqkit.tuning.supervise import settle_oracle_state
 
 ROLE_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
 
@@ -113,6 +114,9 @@ def _tuning_folder(config, overrides, tuning_dir, resume, role) -> tuple[Path, E
         if not (folder / CONFIG).exists():
             raise RunError(f"'{folder}' is not a seqkit tuning directory (it has no {CONFIG})")
         check_state(folder)
+        # A chief's oracle.json lists each worker's last trial as ongoing though it ended; drop those
+        # so the reload does not run them again.
+        settle_oracle_state(folder)
         return folder, load_config(folder / CONFIG)
     if config is None:
         raise ConfigError("give a CONFIG file to search, or --resume DIR")
