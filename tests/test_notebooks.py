@@ -30,6 +30,7 @@ def test_notebook_runs(notebook, tmp_path, monkeypatch):
         monkeypatch.setitem(sys.modules, "IPython", ipython)
         monkeypatch.setitem(sys.modules, "IPython.display", display)
     monkeypatch.chdir(notebook.parent)
+    monkeypatch.setenv("SEQKIT_MAX_EPOCHS", "3")  # the cells run as a reader runs them; the training is short
     namespace: dict = {}
     for source in code:
         source = source.replace('root / "runs"', repr(str(tmp_path)))

@@ -15,8 +15,8 @@ import pytest
 
 import seqkit
 from seqkit.errors import RunError
+from seqkit.training import folders as folders_module
 from seqkit.training import resume, train
-from seqkit.training import trainer as trainer_module
 
 # No dropout, a shuffled order and both counters that a resume must carry on.
 EXACT = """
@@ -155,7 +155,7 @@ def test_a_run_stopped_before_its_first_epoch_is_not_resumed_and_not_deleted(tmp
 
 def test_a_data_file_over_the_copy_limit_is_linked_so_the_saved_config_reruns(tmp_path, monkeypatch):
     config = _csv_project(tmp_path)
-    monkeypatch.setattr(trainer_module, "COPY_DATA_LIMIT", 100)  # the file is a few KiB
+    monkeypatch.setattr(folders_module, "COPY_DATA_LIMIT", 100)  # the file is a few KiB
     run = train(config, runs_dir=tmp_path / "runs", verbose=0)
     linked = run.path / "data" / "series.csv"
     assert os.path.samefile(linked, config.parent / "series.csv"), "linked, not copied"

@@ -113,9 +113,9 @@ def test_a_random_search_writes_a_leaderboard_and_a_best_config_that_trains(fini
 
 def test_the_same_seed_tries_the_same_trials_in_the_same_order(tmp_path):
     def sequence(seed: int) -> list[dict]:
-        config = _write(tmp_path, f"seed{seed}", trials=3, seed=seed)
+        config = _write(tmp_path, f"seed{seed}", trials=2, seed=seed)
         result = seqkit.tune(config, tuning_dir=tmp_path / "tuning", train_best=False, verbose=0)
-        assert [t.status for t in result.trials] == ["COMPLETED"] * 3
+        assert [t.status for t in result.trials] == ["COMPLETED"] * 2
         return [t.values for t in result.trials]
 
     first = sequence(7)

@@ -36,8 +36,9 @@ from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError
 from seqkit.files import atomic_write_json, atomic_write_text
 from seqkit.tasks import task_for
+from seqkit.training.folders import new_run_dir, resolved_config
 from seqkit.training.runtime import configure_runtime
-from seqkit.training.trainer import epoch_cap, fit_without_files, new_run_dir, resolved_config
+from seqkit.training.trainer import epoch_cap, fit_without_files
 
 BACKTEST_JSON, BACKTEST_CSV, BACKTEST_PLOT = "backtest.json", "backtest.csv", "backtest.png"
 REFITS = ("every", "once")

@@ -105,7 +105,7 @@ def tune(
 
 def _tuning_folder(config, overrides, tuning_dir, resume, role) -> tuple[Path, ExperimentConfig]:
     """The tuning directory and the config the search uses (the one saved there)."""
-    from seqkit.training.trainer import new_run_dir, resolved_config
+    from seqkit.training.folders import new_run_dir, resolved_config
 
     if resume is not None:
         if config is not None or overrides:
