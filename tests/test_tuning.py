@@ -157,16 +157,28 @@ def test_an_objective_the_model_does_not_report_ends_the_search(tmp_path, capsys
 
 def test_resume_after_sigkill_repeats_no_completed_trial(tmp_path):
     config = _write(tmp_path, "killed", trials=4)
+    # Trials of 20 epochs, so the kill lands inside a trial's fit, not in KerasTuner's (non-atomic) state writes.
+    config.write_text(config.read_text().replace("epochs: 1,", "epochs: 20,"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "seqkit", "tune", str(config), "--tuning-dir", str(tmp_path / "tuning")],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+
+    def states() -> dict:
+        folders = list((tmp_path / "tuning").glob("*/*/search"))
+        try:
+            return _trial_states(folders[0].parent) if folders else {}
+        except ValueError:  # a trial.json being written as we read it
+            return {}
+
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            folders = list((tmp_path / "tuning").glob("*/*/search"))
-            if folders and any(s["status"] == "COMPLETED" for s in _trial_states(folders[0].parent).values()):
+            now = states()
+            done = [int(k) for k, s in now.items() if s["status"] == "COMPLETED"]
+            if done and any(s["status"] == "RUNNING" and int(k) > max(done) for k, s in now.items()):
+                time.sleep(1.5)  # the next trial is building or fitting its model
                 break
             assert process.poll() is None, "the search ended before it could be killed"
             time.sleep(0.2)

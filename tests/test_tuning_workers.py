@@ -9,6 +9,7 @@ end to end.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import re
@@ -402,4 +403,7 @@ def test_failed_trials_beyond_the_limit_stop_a_search_with_workers(tmp_path, cap
         rf"The leaderboard so far is in {re.escape(str(folder / 'leaderboard.csv'))}\.\n",
         err,
     ), err
-    assert (folder / "leaderboard.csv").exists()
+    rows = list(csv.DictReader((folder / "leaderboard.csv").open(encoding="utf-8")))
+    # The chief's trial.json has no message (KerasTuner's gRPC drops it); the leaderboard still gives it.
+    assert [r["status"] for r in rows if r["status"] == "FAILED"] and all(
+        r["message"].startswith("DataError: ") for r in rows if r["status"] == "FAILED"), rows

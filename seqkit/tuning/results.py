@@ -153,7 +153,9 @@ def read_trials(folder: str | Path, config: ExperimentConfig) -> list[TrialResul
                 epochs=record.get("epochs"),
                 budget=record.get("budget"),
                 seconds=record.get("seconds"),
-                message=state.get("message") if not completed else None,
+                # A worker's trial reaches the chief without its message (KerasTuner's gRPC Trial has no
+                # field for it); seqkit's own record beside it keeps the message.
+                message=(state.get("message") or record.get("message")) if not completed else None,
             )
         )
     return trials

@@ -594,13 +594,16 @@ class Supervisor:
             chief_rc = chief.process.poll() if chief.process is not None else None
             if chief_rc is not None:
                 self._record_exit(chief)
-                if chief_rc == 0 and (all_workers_done or self._wait_workers(workers, 30.0)):
-                    return
                 if chief_rc == 0:
-                    raise RunError(
-                        f"the chief finished but {self._unfinished(workers)} did not stop within 30 s; "
-                        f"stopped them. Logs: {chief.log.parent}"
-                    )
+                    # The chief ends only once no trial is running and every worker was told to stop, so a
+                    # worker still alive now (one still starting TensorFlow, say) holds no trial: after a
+                    # grace period it is stopped with the rest, and the search has still finished.
+                    if not (all_workers_done or self._wait_workers(workers, 30.0)):
+                        self.say(
+                            f"the chief finished; {self._unfinished(workers)} had not stopped 30 s later and "
+                            "held no trial, so it was stopped"
+                        )
+                    return
                 message = _last_line(chief.log)
                 raise RunError(
                     f"the chief (pid {chief.process.pid}) exited with {describe_exit(chief_rc)} before the search "
