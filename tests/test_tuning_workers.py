@@ -326,6 +326,7 @@ def test_seqkit_tune_with_two_workers_completes_and_leaves_no_process(tmp_path):
     )
     assert again.returncode == 0, again.stderr[-2000:]
     assert not [line for line in again.stdout.splitlines() if line.startswith("trial ")]
+    assert "has ended; no process is started" in again.stdout
     assert {p: p.read_bytes() for p in (folder / "search").glob("trial_*/*.json")} == before
 
 

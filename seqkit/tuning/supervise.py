@@ -237,6 +237,16 @@ def _trial_states(tuning_dir: Path) -> dict[str, dict]:
     return states
 
 
+def _every_trial_ended(tuning_dir: Path, config) -> bool:
+    """Whether a search that stops at `tune.max_trials` (not Hyperband, which runs brackets) has
+    already ended that many trials and runs none: resuming it would start processes with nothing to do."""
+    if config.tune.algorithm == "hyperband":
+        return False
+    statuses = list(_trial_statuses(tuning_dir).values())
+    ended = sum(status in _FINISHED for status in statuses)
+    return ended >= config.tune.max_trials and ended == len(statuses)
+
+
 def _trial_statuses(tuning_dir: Path) -> dict[str, str]:
     return {trial_id: str(state.get("status")) for trial_id, state in _trial_states(tuning_dir).items()}
 
@@ -753,6 +763,9 @@ def supervise(
 
     folder, config = _tuning_folder(config_path, overrides, tuning_dir, resume, None)
     say = print if verbose else (lambda *_a, **_k: None)
+    if resume is not None and _every_trial_ended(folder, config):
+        say(f"tuning: every trial of the search in {folder} has ended; no process is started, the results are written")
+        return write_results(folder, config, train_best=train_best, verbose=verbose)
     threads = threads_per_process(workers)
     say(
         f"tuning: {folder} ({config.tune.algorithm} search, objective {config.tune.objective.name}, "
