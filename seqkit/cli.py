@@ -22,8 +22,7 @@ from seqkit.errors import SeqkitError
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _config_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", help="YAML experiment file")
+def _set_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -32,6 +31,11 @@ def _config_args(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a config value, e.g. --set model.layers=[64,32] (repeatable)",
     )
+
+
+def _config_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", help="YAML experiment file")
+    _set_arg(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,8 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "baselines on the held-out test split, and save everything under RUNS_DIR/<name>/<timestamp>/.",
     )
     train.add_argument("config", nargs="?", help="YAML experiment file")
-    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                       help="override a config value (repeatable)")
+    _set_arg(train)
     train.add_argument(
         "--data",
         metavar="FILE",
@@ -87,8 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "metrics next to the baselines. Exit status 2 also when more trials fail than tune.max_failed_trials.",
     )
     tune.add_argument("config", nargs="?", help="YAML experiment file with a tune section")
-    tune.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                      help="override a config value (repeatable)")
+    _set_arg(tune)
     tune.add_argument("--tuning-dir", metavar="DIR",
                       help="folder for tuning directories (default: tuning); with --role, the shared search folder")
     tune.add_argument("--resume", metavar="DIR", help="continue an interrupted search; completed trials are kept")
