@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import TINY_RUN  # the same tiny run the shared fixtures train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,28 +65,11 @@ print(json.dumps({"seqkit": after_seqkit, "keras_predict": len(retracing()) - le
                   "forecast_rows": [len(f) for f in forecasts]}))
 """
 
-CONFIG = """
-data:
-  dataset: synthetic
-  synthetic: {length: 240, n_series: 2, seed: 3}
-  lookback: 12
-  horizon: 3
-  period: 50
-  split: {type: fraction, val: 0.15, test: 0.15}
-model:
-  cell: gru
-  layers: [4]
-train:
-  epochs: 1
-  batch_size: 16
-evaluate: {plots: false}
-"""
-
 
 @pytest.mark.slow
 def test_repeated_predictions_and_reloaded_runs_trigger_no_retracing(tmp_path):
     config = tmp_path / "tiny.yaml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(TINY_RUN, encoding="utf-8")
     script = tmp_path / "repeat.py"
     script.write_text(textwrap.dedent(SCRIPT), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
