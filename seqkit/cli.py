@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the chief's address, with --role; with --workers, where the chief binds "
                       "(default 127.0.0.1 on a free port)")
     tune.add_argument("--worker-id", metavar="ID", help="a worker's id, with --role worker")
+    tune.add_argument("--replaceable", action="store_true",
+                      help="with --role worker: once its memory has grown past tune.worker_memory_growth, end "
+                      "after reporting a trial with exit status 75, to be started again (--workers does this)")
     tune.add_argument("--workers", type=int, metavar="N",
                       help="run a chief and N worker processes on this machine, supervised; logs in DIR/logs/")
     tune.add_argument("--timeout", type=float, metavar="SECONDS",
@@ -217,18 +220,26 @@ def _tune(args: argparse.Namespace) -> int:
         return EXIT_OK
     if (args.oracle or args.worker_id is not None) and not args.role:
         raise UsageError("--oracle and --worker-id belong to --role chief|worker")
+    if args.replaceable and args.role != "worker":
+        raise UsageError("--replaceable belongs to --role worker")
     if args.role and not args.oracle:
         raise UsageError(f"--role {args.role} needs --oracle HOST:PORT, the chief's address")
-    tune(
-        args.config,
-        overrides=args.overrides,
-        tuning_dir=args.tuning_dir,
-        resume=args.resume,
-        role=args.role,
-        oracle=args.oracle,
-        worker_id=args.worker_id,
-        verbose=0 if args.quiet else 1,
-    )
+    from seqkit.tuning.supervise import EXIT_REPLACE, WorkerReplaced
+
+    try:
+        tune(
+            args.config,
+            overrides=args.overrides,
+            tuning_dir=args.tuning_dir,
+            resume=args.resume,
+            role=args.role,
+            oracle=args.oracle,
+            worker_id=args.worker_id,
+            replaceable=args.replaceable,
+            verbose=0 if args.quiet else 1,
+        )
+    except WorkerReplaced:
+        return EXIT_REPLACE  # the supervisor starts a fresh worker under the same id
     return EXIT_OK
 
 

@@ -247,6 +247,7 @@ def test_an_empty_space_has_nothing_to_search(tmp_path, capsys):
          "--role worker needs --worker-id, so a restarted worker takes over its own trial"),
         (["--role", "chief", "--oracle", "127.0.0.1:8000"],
          "--role chief needs --tuning-dir: the folder every process of the search shares"),
+        (["--role", "chief", "--oracle", "127.0.0.1:8000", "--replaceable"], "--replaceable belongs to --role worker"),
     ],
 )
 def test_role_options_are_checked(tmp_path, capsys, args, message, monkeypatch):

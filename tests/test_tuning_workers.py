@@ -159,10 +159,12 @@ def test_two_workers_complete_every_trial_and_every_process_exits(tmp_path):
 
 def test_a_worker_killed_mid_trial_is_restarted_and_reruns_its_trial(tmp_path):
     lines: list[str] = []
-    sup = supervisor(tmp_path, trials=3, epochs=150, say=lines.append)
+    sup = supervisor(tmp_path, trials=3, epochs=40, say=lines.append)
     with in_background(sup) as (thread, outcome):
         tuner_id, trial_id = wait_for(lambda: running_trial(tmp_path), 120, "a RUNNING trial")
         worker = sup.workers[int(tuner_id.removeprefix("tuner"))]
+        # Killed once it is inside the trial (its first line printed), not while it is being handed it.
+        wait_for(lambda: f"{tuner_id} runs trial {trial_id}" in worker.log.read_text(), 30, "the trial to start")
         killed = worker.pids[-1]
         os.kill(killed, signal.SIGKILL)
         thread.join(180)
@@ -302,7 +304,8 @@ def test_seqkit_tune_with_two_workers_completes_and_leaves_no_process(tmp_path):
     import subprocess
 
     config = tmp_path / "tiny.yaml"
-    config.write_text(TINY_SEARCH, encoding="utf-8")
+    # worker_memory_growth 0: every worker is replaced by a fresh process after each trial it reports.
+    config.write_text(TINY_SEARCH.replace("  seed: 1\n", "  seed: 1\n  worker_memory_growth: 0\n"), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     done = subprocess.run(
         [sys.executable, "-m", "seqkit", "tune", str(config), "--workers", "2", "--tuning-dir", str(tmp_path / "t")],
@@ -311,12 +314,22 @@ def test_seqkit_tune_with_two_workers_completes_and_leaves_no_process(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     launch = next(line for line in done.stdout.splitlines() if line.startswith("search on 127.0.0.1:"))
     pids = [int(pid) for pid in re.findall(r"pid (\d+)", launch)]
-    assert len(pids) == 3 and not any(alive(pid) for pid in pids)
+    replaced = re.findall(r"^worker \d \(pid (\d+)\) is replaced by a fresh process: worker ends after 1 trial\(s\) "
+                          r"to be replaced by a fresh process: resident memory \d+ MiB, ", done.stdout, re.MULTILINE)
+    assert len(pids) == 3 and len(replaced) == 3, done.stdout
+    assert not any(alive(pid) for pid in [*pids, *map(int, replaced)])
     folder = next((tmp_path / "t" / "tiny").iterdir())
     assert trial_statuses(folder) == {"0": "COMPLETED", "1": "COMPLETED", "2": "COMPLETED"}
+    # Each trial ran once: a replaced worker's id was handed a new trial, not its reported one again.
     assert sum(line.startswith("trial ") and " COMPLETED (" in line for line in done.stdout.splitlines()) == 3
-    assert "search finished in " in done.stdout and (folder / "best.yaml").exists()
+    assert "search finished in " in done.stdout and ", 3 replaced to shed memory" in done.stdout
+    assert "restart(s)" not in done.stdout and (folder / "best.yaml").exists()
     assert sorted(p.name for p in (folder / "logs").iterdir()) == ["chief.log", "worker-0.log", "worker-1.log"]
+    logs = "".join((folder / "logs" / f"worker-{i}.log").read_text() for i in (0, 1))
+    assert logs.count("--- started again by the supervisor to shed memory ---") == 3
+    assert sorted(line.split()[1] for line in logs.splitlines() if line.startswith("trial ")) == ["0", "1", "2"]
+    records = [json.loads(p.read_text()) for p in (folder / "search").glob("trial_*/seqkit.json")]
+    assert len(records) == 3 and all(record["resident_mib"] > 100 for record in records)
 
     # Resuming the finished search runs no trial again (KerasTuner's chief left the last ones listed as ongoing).
     before = {p: p.read_bytes() for p in (folder / "search").glob("trial_*/*.json")}

@@ -197,6 +197,12 @@ class TuneConfig(Section):
         executions_per_trial: Models trained per trial; the objective is their mean.
         seed: Seeds the algorithm, so the same config tries the same trials in the same order.
         max_failed_trials: Failed trials tolerated in all; one more stops the search.
+        worker_memory_growth: With worker processes (`--workers N`, `--role
+            worker`): a worker whose resident memory has grown by more than this
+            fraction since its first trial ended finishes its current trial and is
+            replaced by a fresh process under the same id (TensorFlow keeps some
+            memory from every model a process builds). 0 replaces it after every
+            trial; null never. A one-process search cannot shed that memory.
         space: Dotted path of a model, train or data setting -> its dimension.
     """
 
@@ -207,6 +213,7 @@ class TuneConfig(Section):
     executions_per_trial: int = Field(default=1, gt=0)
     seed: int = 42
     max_failed_trials: int = Field(default=3, ge=0)
+    worker_memory_growth: float | None = Field(default=0.05, ge=0)
     space: dict[str, Dimension] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -40,7 +40,7 @@ from seqkit.tuning.results import (
     format_value,
     write_results,
 )
-from seqkit.tuning.supervise import settle_oracle_state
+from seqkit.tuning.supervise import WorkerReplaced, resident_mib, settle_oracle_state
 
 ROLE_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
 
@@ -54,6 +54,7 @@ def tune(
     role: str | None = None,
     oracle: str | None = None,
     worker_id: int | str | None = None,
+    replaceable: bool = False,
     train_best: bool = True,
     verbose: int = 1,
 ) -> TuneResult | None:
@@ -69,6 +70,11 @@ def tune(
             `worker` (run trials against the chief at `oracle`).
         oracle: `HOST:PORT` of the chief, with `role`.
         worker_id: A worker's id; a restarted worker with the same id takes over its trial.
+        replaceable: A worker that, once its memory has grown past
+            `tune.worker_memory_growth`, ends after reporting a trial by raising
+            `WorkerReplaced`, for its supervisor to start a fresh process under the
+            same id. Only for a worker something starts again: the chief waits for
+            every worker id it has seen.
         train_best: After the search, train the best config as an ordinary run.
         verbose: 0 silent, 1 a line per trial.
 
@@ -80,12 +86,17 @@ def tune(
         ConfigError: Bad config, empty space, or bad role options.
         RunError: A corrupt or missing search state, or more failed trials than
             `tune.max_failed_trials` (the leaderboard so far is written first).
+        WorkerReplaced: A worker whose memory grew past `tune.worker_memory_growth`
+            reported its trial and stopped, to be started again as a fresh process
+            (the CLI exits with status 75 for the supervisor).
     """
+    if replaceable and role != "worker":
+        raise ConfigError("replaceable applies to a worker (role 'worker')")
     folder, config = _tuning_folder(config, overrides, tuning_dir, resume, role)
     hypermodel = ConfigHyperModel(config, verbose=0)
     say = print if verbose else (lambda *_a, **_k: None)
     with distributed_role(role, oracle, worker_id), _failed_trial_tracebacks(bool(os.environ.get("SEQKIT_DEBUG"))):
-        tuner = _make_tuner(config, hypermodel, folder, say)
+        tuner = _make_tuner(config, hypermodel, folder, say, replaceable=replaceable)
         if role is None:
             say(f"tuning: {folder} ({config.tune.algorithm} search, objective {config.tune.objective.name})")
         try:
@@ -95,6 +106,9 @@ def tune(
             raise RunError(f"{stop} The leaderboard so far is in {folder / 'leaderboard.csv'}.") from None
         except KeyboardInterrupt:
             print(f"\ninterrupted; continue with: seqkit tune --resume {folder}", file=sys.stderr, flush=True)
+            raise
+        except WorkerReplaced as replaced:
+            say(str(replaced), flush=True)
             raise
     if role is not None:
         say(f"{role} finished: {folder}")
@@ -205,10 +219,13 @@ class TooManyFailedTrials(RunError, kt.errors.FatalError):
 class _SeqkitTuner:
     """What seqkit adds to each KerasTuner tuner: a line per trial, a record of it, the failure limit."""
 
-    def setup(self, config: ExperimentConfig, say) -> None:
+    def setup(self, config: ExperimentConfig, say, replaceable: bool = False) -> None:
         self._config = config
         self._say = say
         self._started = time.monotonic()
+        self._replaceable = replaceable  # a worker: it may end so a fresh process takes over
+        self._trials_here = 0
+        self._first_memory: float | None = None
 
     def _populate_initial_space(self):
         # KerasTuner builds a model here to discover the space, which would prepare data and could fail
@@ -227,7 +244,10 @@ class _SeqkitTuner:
         if trial.status != kt.engine.trial.TrialStatus.COMPLETED:
             lines = (trial.message or "").strip().splitlines()
             trial.message = hypermodel.last_error or (lines[-1] if lines else "the trial failed")
+        memory = resident_mib()
         record = {"seconds": round(seconds, 3), **hypermodel.last_fit, "message": trial.message}
+        if memory is not None:
+            record.update(resident_mib=round(memory, 1), pid=os.getpid())
         trial_dir = Path(self.get_trial_dir(trial.trial_id))
         trial_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(trial_dir / RECORD, record)
@@ -235,6 +255,24 @@ class _SeqkitTuner:
         hypermodel.last_fit = {}
         self._report(trial, seconds)
         self._check_failures()
+        self._trials_here += 1
+        if self._first_memory is None:
+            self._first_memory = memory
+        self._replace_if_grown(memory)
+
+    def _replace_if_grown(self, memory: float | None) -> None:
+        """End a worker whose memory grew past `tune.worker_memory_growth` since its first trial (its
+        trial is reported by now), so the supervisor starts a fresh process under the same id."""
+        limit = self._config.tune.worker_memory_growth
+        if not self._replaceable or limit is None or memory is None or self._first_memory is None:
+            return
+        growth = memory / self._first_memory - 1
+        if limit == 0 or growth > limit:
+            raise WorkerReplaced(
+                f"worker ends after {self._trials_here} trial(s) to be replaced by a fresh process: resident "
+                f"memory {memory:.0f} MiB, {growth:+.1%} since its first trial (tune.worker_memory_growth "
+                f"{limit:g})"
+            )
 
     def _report(self, trial, seconds: float) -> None:
         config, objective = self._config, self._config.tune.objective
@@ -281,7 +319,8 @@ class SeqkitGridSearch(_SeqkitTuner, kt.GridSearch):
     """Grid search with seqkit's trial lines, records and failure limit."""
 
 
-def _make_tuner(config: ExperimentConfig, hypermodel: ConfigHyperModel, folder: Path, say):
+def _make_tuner(config: ExperimentConfig, hypermodel: ConfigHyperModel, folder: Path, say, *,
+                replaceable: bool = False):
     settings = config.tune
     common = {
         "hypermodel": hypermodel,
@@ -300,5 +339,5 @@ def _make_tuner(config: ExperimentConfig, hypermodel: ConfigHyperModel, folder: 
     else:
         cls = {"random": SeqkitRandomSearch, "bayesian": SeqkitBayesianOptimization, "grid": SeqkitGridSearch}
         tuner = cls[settings.algorithm](max_trials=settings.max_trials, **common)
-    tuner.setup(config, say)
+    tuner.setup(config, say, replaceable)
     return tuner

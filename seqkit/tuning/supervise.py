@@ -17,6 +17,11 @@ The supervisor here launches the processes and watches them:
 
 - the port is picked free and checked with a plain bind (no `SO_REUSEPORT`,
   so a gRPC server or any other listener makes it fail) just before launch;
+- a worker whose memory has grown past `tune.worker_memory_growth` ends after
+  reporting its trial with exit status `EXIT_REPLACE` and a fresh process takes
+  its id (TensorFlow keeps some memory from every model a process builds, so a
+  long search in one process grows; a fresh one starts from the first trial's
+  footprint); such replacements are not restarts and are not bounded;
 - a worker that exits abnormally (a signal, a crash) before the search ends is
   started again under the same worker id: `Oracle.create_trial(tuner_id)`
   hands a tuner id that asks again its ongoing trial, so the trial is re-run
@@ -58,8 +63,20 @@ _PROBE_METHOD = "/keras_tuner.Oracle/GetSpace"
 #: Trial statuses after which KerasTuner will not run the trial again.
 _FINISHED = ("COMPLETED", "FAILED", "INVALID")
 
+#: Exit status of a worker that ended to be replaced by a fresh process (EX_TEMPFAIL: "try again").
+EXIT_REPLACE = 75
+
 #: `(role, worker_id, oracle "HOST:PORT") -> argv` for one child process.
 Command = Callable[[str, "int | None", str], Sequence[str]]
+
+
+def resident_mib(pid: int | str = "self") -> float | None:
+    """Resident memory of a process in MiB, from /proc (None where there is no /proc, or no such process)."""
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -123,6 +140,7 @@ class ChildProcess:
         log: The file its standard output and error go to.
         pids: Every process id it has run under, the current one last.
         exits: How each finished run of it ended, in words (`exit status 1`, `signal SIGKILL`).
+        replacements: Runs of it that ended to be replaced (`EXIT_REPLACE`), not by failing.
     """
 
     role: str
@@ -130,6 +148,7 @@ class ChildProcess:
     log: Path
     pids: list[int] = field(default_factory=list)
     exits: list[str] = field(default_factory=list)
+    replacements: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -138,7 +157,8 @@ class ChildProcess:
 
     @property
     def restarts(self) -> int:
-        return max(0, len(self.pids) - 1)
+        """Starts after a failure (a signal, a crash); replacements do not count."""
+        return max(0, len(self.pids) - 1 - self.replacements)
 
 
 @dataclass
@@ -464,7 +484,8 @@ class Supervisor:
         child.log.parent.mkdir(parents=True, exist_ok=True)
         with open(child.log, "ab") as log:
             if child.pids:
-                log.write(f"\n--- restarted by the supervisor after {child.exits[-1]} ---\n".encode())
+                why = "to shed memory" if child.exits[-1] == describe_exit(EXIT_REPLACE) else f"after {child.exits[-1]}"
+                log.write(f"\n--- started again by the supervisor {why} ---\n".encode())
                 log.flush()
             child.process = subprocess.Popen(
                 argv,
@@ -581,6 +602,12 @@ class Supervisor:
                 self._record_exit(worker)
                 if process.returncode == 0:
                     continue
+                if process.returncode == EXIT_REPLACE:
+                    worker.replacements += 1
+                    self.say(f"{worker.name} (pid {process.pid}) is replaced by a fresh process: "
+                             f"{_last_line(worker.log) or 'its memory grew'}")
+                    self._start(worker, oracle)
+                    continue
                 if process.returncode == 2:
                     # seqkit's own "bad input / search stopped" status: starting it again changes nothing.
                     raise RunError(
@@ -681,6 +708,14 @@ class Supervisor:
         return all(w.process is not None and w.process.returncode == 0 for w in workers)
 
 
+class WorkerReplaced(Exception):
+    """A worker ended after reporting its trial, to be replaced by a fresh process (`EXIT_REPLACE`).
+
+    Not an error: the worker's trials are all reported, and the supervisor (or
+    whoever runs `--role worker`) starts it again under the same id.
+    """
+
+
 class SearchTimeout(RunError):
     """`--timeout` passed before the search finished; completed trials are kept."""
 
@@ -699,7 +734,7 @@ def seqkit_command(config_file: Path, folder: Path) -> Command:
     def command(role: str, worker_id: int | None, oracle: str) -> list[str]:
         argv = [sys.executable, "-m", "seqkit", "tune", str(config_file), "--tuning-dir", str(folder)]
         argv += ["--role", role, "--oracle", oracle]
-        return argv + ([] if worker_id is None else ["--worker-id", str(worker_id)])
+        return argv + ([] if worker_id is None else ["--worker-id", str(worker_id), "--replaceable"])
 
     return command
 
@@ -798,6 +833,8 @@ def supervise(
               f"--workers {workers}", file=sys.stderr, flush=True)
         raise
     restarts = sum(worker.restarts for worker in processes.workers)
+    replaced = sum(worker.replacements for worker in processes.workers)
     say(f"search finished in {processes.seconds:.1f} s with {workers} worker(s)"
-        + (f" and {restarts} restart(s)" if restarts else ""))
+        + (f", {restarts} restart(s)" if restarts else "")
+        + (f", {replaced} replaced to shed memory" if replaced else ""))
     return write_results(folder, config, train_best=train_best, verbose=verbose)
