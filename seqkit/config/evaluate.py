@@ -13,7 +13,9 @@ class EvaluateConfig(Section):
     column's frequency (monthly 12, daily 7, hourly 24, ...).
 
     Attributes:
-        plots: Write PNG plots (loss curves, forecast against actual) into the run directory.
+        plots: Write PNG plots into the run directory's `plots/`: the loss curves, and the
+            forecast from every test origin against the actual values (forecasts) or the
+            confusion matrix (classifiers).
     """
 
     plots: bool = True

@@ -26,7 +26,7 @@ from seqkit.evaluation.metrics import (
     pinball_loss,
     quantile_metrics,
 )
-from seqkit.evaluation.plots import plot_forecast, plot_history, plot_search
+from seqkit.evaluation.plots import plot_confusion_matrix, plot_forecast, plot_history, plot_search
 from seqkit.evaluation.report import (
     classification_table,
     comparison_table,
@@ -50,6 +50,7 @@ __all__ = [
     "mase_scale",
     "pinball_loss",
     "naive_forecast",
+    "plot_confusion_matrix",
     "plot_forecast",
     "plot_history",
     "plot_search",

@@ -44,6 +44,31 @@ def _check_targets_inside(values: np.ndarray, starts: np.ndarray, horizon: int, 
         )
 
 
+def baseline_forecasts(
+    series: np.ndarray, target_starts: np.ndarray, horizon: int, *, gap: int = 0, period: int | None = None
+) -> dict[str, np.ndarray]:
+    """The baselines a forecast run is judged against, on the windows at `target_starts`.
+
+    Args:
+        series: float `(n_time, n_targets)` (or `(n_time,)`): the full target series in original units.
+        target_starts: int `(n_windows,)`: each window's first target step.
+        horizon: Steps forecast per window.
+        gap: Steps between each window's last input step and its first target.
+        period: Seasonal period, or None (no seasonal-naive baseline).
+
+    Returns:
+        `{"naive": ..., "seasonal_naive": ...}` (the last only when `period` is given), each
+        `(n_windows, horizon, n_targets)`.
+
+    Raises:
+        DataError: A window lacks the history a baseline needs (see `baselines`).
+    """
+    forecasts = {"naive": naive_forecast(series, target_starts, horizon, gap=gap)}
+    if period is not None:
+        forecasts["seasonal_naive"] = seasonal_naive_forecast(series, target_starts, horizon, period=period, gap=gap)
+    return forecasts
+
+
 def evaluate_forecast(
     series: np.ndarray,
     y_pred: np.ndarray,
@@ -96,14 +121,7 @@ def evaluate_forecast(
     check_season(train_len, season)
     scale = mase_scale(values[:train_len], season)
 
-    forecasts = {
-        "model": y_pred,
-        "naive": naive_forecast(values, starts, horizon, gap=gap),
-    }
-    if period is not None:
-        forecasts["seasonal_naive"] = seasonal_naive_forecast(
-            values, starts, horizon, period=period, gap=gap
-        )
+    forecasts = {"model": y_pred, **baseline_forecasts(values, starts, horizon, gap=gap, period=period)}
     results = {}
     for name, forecast in forecasts.items():
         results[name] = forecast_metrics(y_true, forecast, scale=scale)

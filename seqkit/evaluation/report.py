@@ -148,6 +148,37 @@ def verdict(
     return f"{model} does not beat {baseline} on {label}: {pair}{worse}{tail}"
 
 
+def headline(results: Mapping[str, Mapping[str, Any]], *, split: str = "test", metric: str = "rmse") -> str:
+    """The model's score next to its baselines' in one short line, for a plot's title.
+
+    Args:
+        results: `{forecaster name: forecast_metrics(...) output}`, the model first by convention.
+        split: The split scored, named in the line.
+        metric: One of `FORECAST_METRICS`; MASE is added after it.
+
+    Returns:
+        E.g. `"test RMSE 27.80 (seasonal naive 50.70, naive 61.20); MASE 0.412"`.
+
+    Raises:
+        ConfigError: If `results` is malformed, has no `"model"`, or `metric` is unknown.
+    """
+    _check_results(results)
+    if metric not in FORECAST_METRICS:
+        raise ConfigError(f"`metric` must be one of {list(FORECAST_METRICS)}; received {metric!r}.")
+    model = _pick(results, "model", "model")
+    values = {name: scores["overall"][metric] for name, scores in results.items()}
+    digits = _decimals(list(values.values()))
+    others = ", ".join(
+        f"{name.replace('_', ' ')} {_cell(value, digits)}" for name, value in values.items() if name != model
+    )
+    line = f"{split} {METRIC_LABELS[metric].split()[0]} {_cell(values[model], digits)}"
+    if others:
+        line += f" ({others})"
+    if metric != "mase":
+        line += f"; MASE {_cell(results[model]['overall'].get('mase'), 3)}"
+    return line
+
+
 def comparison_table(
     results: Mapping[str, Mapping[str, Any]],
     *,

@@ -9,7 +9,7 @@ runs/<name>/<timestamp>/
     model.keras           best weights, loads with safe_mode=True
     history.csv           one row per epoch
     metrics.json          test metrics of the model and the baselines
-    plots/                loss curves (and the forecast, for forecasts)
+    plots/                loss curves (and the forecast, or a classifier's confusion matrix)
     tensorboard/          TensorBoard logs
     checkpoints/          resume state (removed once the run completes)
     manifest.json         versions, device, seed, data hash, command, and the SHA-256 of

@@ -267,12 +267,22 @@ class Task(abc.ABC):
             f"a {self.title} run has no vocabulary, so it cannot generate text; only a language model can"
         )
 
-    def write_plots(self, folder: Path, history: dict, evaluation: Evaluation, preprocessing) -> None:
-        """Draw the run's plots into `folder`: the loss curves, plus whatever the task adds."""
+    def write_plots(
+        self, folder: Path, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch: int | None = None
+    ) -> None:
+        """Draw the run's plots into `folder`: the loss curves, plus whatever the task adds.
+
+        Args:
+            folder: Where the PNG files go (`plots/` of the run directory).
+            history: Every epoch's logged values, from epoch 1.
+            evaluation: What `evaluate` returned.
+            preprocessing: The fitted preprocessing.
+            best_epoch: The epoch whose weights the run kept (1-based), marked on `loss.png`.
+        """
         from seqkit.evaluation import plot_history
 
         if history.get("loss"):
-            plot_history(history, folder / "loss.png")
+            plot_history(history, folder / "loss.png", best_epoch=best_epoch)
 
 
 def count(n: int, noun: str) -> str:

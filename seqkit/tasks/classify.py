@@ -80,6 +80,22 @@ class ClassifyTask(Task):
         results = {"model": model_metrics, "majority_class": baseline}
         return Evaluation({"split": split, "results": results, "report": report})
 
+    def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> None:
+        """The loss curves, and `confusion_matrix.png`: the model's confusion matrix on the scored split."""
+        from seqkit.evaluation.plots import plot_confusion_matrix
+
+        super().write_plots(folder, history, evaluation, preprocessing, best_epoch=best_epoch)
+        scores = evaluation.metrics.get("results", {}).get("model")
+        if scores is None:
+            return
+        plot_confusion_matrix(
+            scores["confusion_matrix"],
+            scores["class_names"],
+            folder / "confusion_matrix.png",
+            title=f"Confusion matrix, {evaluation.metrics['split']} split ({scores['n_samples']} windows, "
+            f"accuracy {scores['accuracy']:.1%})",
+        )
+
     def predict(self, model, preprocessing, data):
         """The class of the step after the end of `data`.
 

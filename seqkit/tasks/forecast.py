@@ -156,7 +156,8 @@ class ForecastTask(Task):
             )
             report += f"\n\n{quantile_table(metrics['quantiles'])}"
         metrics["report"] = report
-        return Evaluation(metrics, {"y_pred": y_pred, "y_quantiles": y_quantiles, "windows": windows})
+        plot = {"y_pred": y_pred, "y_quantiles": y_quantiles, "windows": windows, "series": prepared.targets_original}
+        return Evaluation(metrics, plot)
 
     def predict(self, model, preprocessing, data):
         """The next `horizon` steps after the end of `data`, in original units.
@@ -189,40 +190,48 @@ class ForecastTask(Task):
             result.insert(0, "step", np.arange(1, len(result) + 1))
         return result
 
-    def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing) -> None:
-        """The loss curves, and the forecast against the actual values over the test period."""
-        from seqkit.evaluation import plot_forecast
+    def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> None:
+        """The loss curves, and `forecast.png`: every test origin's whole forecast over the series.
 
-        super().write_plots(folder, history, evaluation, preprocessing)
+        The plot shows the recent history (as many rows as the forecast span, and at least the
+        lookback and one seasonal period, so the values the seasonal naive copies are in view),
+        the actual values, and the model's, naive's and seasonal naive's full `horizon`-step
+        forecast from each test window as its own line, the model's central intervals shaded
+        when it forecasts quantiles; the title gives the split's RMSE next to the baselines'
+        and MASE.
+        """
+        from seqkit.evaluation.comparison import baseline_forecasts
+        from seqkit.evaluation.metrics import central_intervals
+        from seqkit.evaluation.plots import plot_forecast
+        from seqkit.evaluation.report import headline
+
+        super().write_plots(folder, history, evaluation, preprocessing, best_epoch=best_epoch)
         if evaluation.plot is None:
             return
-        y_pred, windows = evaluation.plot["y_pred"], evaluation.plot["windows"]
-        actual = windows.targets_original()
-
-        def through_test(y: np.ndarray) -> np.ndarray:
-            # One curve through the test period: each window's first forecast step,
-            # then the whole last window, so every test target appears once.
-            return np.concatenate([y[:-1, 0], y[-1]])
-
-        first = through_test(y_pred)
-        intervals = None
+        windows, series = evaluation.plot["windows"], evaluation.plot["series"]
+        period = evaluation.metrics["seasonal_period"]
+        baselines = baseline_forecasts(
+            series, windows.target_starts, windows.horizon, gap=self.config.data.gap, period=period
+        )
+        forecasts = {"model": evaluation.plot["y_pred"]}
+        forecasts.update({name.replace("_", " "): values for name, values in baselines.items()})
         y_q = evaluation.plot.get("y_quantiles")
-        if y_q is not None:
-            from seqkit.evaluation.metrics import central_intervals
-
-            intervals = {
-                f"{100 * (self.quantiles[j] - self.quantiles[i]):g}% interval": (
-                    through_test(y_q[..., i]),
-                    through_test(y_q[..., j]),
-                )
-                for i, j in central_intervals(self.quantiles)
-            }
-        truth = np.concatenate([actual[:-1, 0], actual[-1]])
-        times = windows.target_times
-        if times is not None:
-            times = np.concatenate([times[:-1, 0], times[-1]])
-        else:
-            times = np.concatenate([windows.target_starts[:-1], windows.target_starts[-1] + np.arange(actual.shape[1])])
+        intervals = {
+            f"{100 * (self.quantiles[j] - self.quantiles[i]):g}% interval": (y_q[..., i], y_q[..., j])
+            for i, j in (central_intervals(self.quantiles) if y_q is not None else [])
+        }
+        span = int(windows.target_starts.max() - windows.target_starts.min()) + windows.horizon
+        times = windows.time_index
+        split = evaluation.metrics["split"]
         plot_forecast(
-            times, truth, first, folder / "forecast.png", target_names=list(preprocessing.targets), intervals=intervals
+            series,
+            windows.target_starts,
+            forecasts,
+            folder / "forecast.png",
+            times=None if times is None else times.to_numpy(),
+            history=max(span, self.config.data.lookback, period or 0),
+            intervals=intervals,
+            title=f"{split.capitalize()} forecasts, {count(windows.horizon, 'step')} from each of "
+            f"{len(windows)} origins\n{headline(evaluation.metrics['results'], split=split)}",
+            target_names=list(preprocessing.targets),
         )

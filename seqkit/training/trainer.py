@@ -313,6 +313,7 @@ def _train_and_save(
         task,
         history=checkpoint.history,
         evaluation=evaluation,
+        best_epoch=checkpoint.best["epoch"],
         runtime=runtime,
         data_sha256=data_sha256,
         command=command if command is not None else " ".join(sys.argv),
@@ -424,7 +425,8 @@ def fit_arguments(config: ExperimentConfig, prepared, *, initial_epoch: int, epo
 
 
 def _write_outputs(
-    run: Run, task: Task, *, history: dict, evaluation: Evaluation, runtime, data_sha256: str, command
+    run: Run, task: Task, *, history: dict, evaluation: Evaluation, best_epoch: int | None, runtime,
+    data_sha256: str, command,
 ) -> None:
     """Write model, history, metrics, plots and, last, the manifest that marks the run complete."""
     from seqkit.inference.run import file_hashes
@@ -436,7 +438,7 @@ def _write_outputs(
     atomic_write_json(path / METRICS, run.metrics)
     if run.config.evaluate.plots:
         (path / "plots").mkdir(exist_ok=True)
-        task.write_plots(path / "plots", history, evaluation, run.preprocessing)
+        task.write_plots(path / "plots", history, evaluation, run.preprocessing, best_epoch=best_epoch)
     manifest = environment_manifest(
         seed=run.config.train.seed, command=command, data_sha256=data_sha256, device=runtime.description
     )
