@@ -106,6 +106,17 @@ def test_config_error_is_also_a_value_error():
         ("train: {epochs: ten}", r"train.epochs: must be a valid integer"),
         ("data: {dataset: airline}", r"data.lookback: required, but missing"),
         ("data: {lookback: 0}", r"data.lookback: must be greater than 0 \(got 0\)"),
+        ("data: {dataset: airline, lookback: 6, period: 12, window_norm: {type: seasonal_naive}}",
+         r"data.window_norm: `type: seasonal_naive` needs one whole season inside each input window, but "
+         r"`data.period` \(12\) is longer than `data.lookback` \(6\). Set `data.lookback` to at least 12"),
+        ("data: {dataset: airline, lookback: 24, window_norm: {type: seasonal_naive}}",
+         r"data.window_norm: `type: seasonal_naive` .* needs the seasonal period: set `data.period`"),
+        ("data: {dataset: airline, lookback: 24, period: 12, window_norm: {type: seasonal_naive, mode: divide}}",
+         r"data.window_norm.mode: `type: seasonal_naive` has the model forecast its correction .* received 'divide'"),
+        ("data: {dataset: airline, lookback: 24, window_norm: {type: naive, mode: divide}}",
+         r"data.window_norm.mode: `type: naive` .* Use `mode: subtract`"),
+        ("data: {dataset: seattle_weather, lookback: 8, label: weather, window_norm: {type: naive}}",
+         r"data.window_norm: `type: naive` measures forecast targets from a baseline forecast, but with `data.label`"),
     ],
 )
 def test_each_rule_has_a_message_naming_its_path(write_yaml, text, expected):

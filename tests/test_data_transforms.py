@@ -49,6 +49,9 @@ def test_standard_scaling_exact_values():
         ({"steps": ["diff"], "scaler": "standard"}, {"type": "none"}),
         ({"steps": ["log", "seasonal_diff"], "scaler": "standard"}, {"type": "last"}),
         ({"steps": ["log", "diff", {"type": "seasonal_diff", "period": 4}]}, {"type": "mean"}),
+        ({"steps": ["log"], "scaler": "standard"}, {"type": "seasonal_naive"}),
+        ({"steps": ["diff"], "scaler": "minmax"}, {"type": "seasonal_naive"}),
+        ({"steps": [], "scaler": "standard"}, {"type": "naive"}),
     ],
 )
 def test_round_trip_to_original_units(transform, window_norm):
@@ -67,6 +70,33 @@ def test_round_trip_to_original_units(transform, window_norm):
     y = data.test.targets()
     moved = data.test.to_original(y + 0.01)
     assert not np.allclose(moved, data.test.targets_original())
+
+
+@pytest.mark.parametrize("kind,gap", [("seasonal_naive", 0), ("seasonal_naive", 2), ("naive", 1)])
+def test_a_zero_correction_is_the_baseline_forecast(kind, gap):
+    from seqkit.data import load_dataset
+    from seqkit.evaluation import naive_forecast, seasonal_naive_forecast
+
+    cfg = DataConfig(dataset="airline", lookback=14, horizon=15, gap=gap, period=12,
+                     split={"type": "steps", "val": 20, "test": 20},
+                     transform={"steps": ["log"], "scaler": "standard"}, window_norm={"type": kind})
+    data = prepare(cfg)
+
+    def baseline(starts):
+        if kind == "naive":
+            return naive_forecast(data.targets_original, starts, 15, gap=gap)
+        return seasonal_naive_forecast(data.targets_original, starts, 15, period=12, gap=gap)
+
+    for windows in (data.train, data.test):
+        zeros = np.zeros((len(windows), 15, 1))
+        np.testing.assert_allclose(windows.to_original(zeros), baseline(windows.target_starts), rtol=1e-6)
+        np.testing.assert_allclose(windows.to_original(windows.targets()), windows.targets_original(), rtol=1e-6)
+    # The same from a new frame, as `predict` does: the forecast after row 120 is the baseline's.
+    _, context = data.transform.make_inputs(load_dataset("airline").iloc[:120])
+    want = baseline(np.array([120 + gap]))
+    np.testing.assert_allclose(data.transform.to_original(np.zeros((1, 15, 1)), context), want, rtol=1e-6)
+    saved = Transform.from_json(json.loads(json.dumps(data.transform.to_json())))
+    assert saved == data.transform and saved.window_norm_period == (12 if kind == "seasonal_naive" else None)
 
 
 def test_json_state_round_trip_is_exact():

@@ -212,3 +212,39 @@ def test_every_batch_of_an_epoch_stays_intact_while_all_are_held(monkeypatch, sh
         starts = x.numpy()[:, :1, :1]
         np.testing.assert_array_equal(x.numpy(), starts + np.arange(6)[None, :, None])
         np.testing.assert_array_equal(y.numpy(), starts + 7 + np.arange(2)[None, :, None])
+
+
+def test_seasonal_naive_window_norm_by_hand():
+    # lookback 4, horizon 3, period 2: target step j is normalised by input position [2, 3, 2][j],
+    # the seasonal-naive forecast; inputs by their last value, as with `last`.
+    series = np.array([3, 1, 4, 1, 5, 9, 2, 6, 5, 3], dtype=np.float32)
+    windows = WindowSet(series, name="train", lookback=4, horizon=3, window_norm="seasonal_naive",
+                        window_norm_period=2)
+    np.testing.assert_array_equal(
+        windows.inputs()[:, :, 0],
+        [[3 - 1, 1 - 1, 4 - 1, 0], [1 - 5, 4 - 5, 1 - 5, 0], [4 - 9, 1 - 9, 5 - 9, 0], [1 - 2, 5 - 2, 9 - 2, 0]],
+    )
+    np.testing.assert_array_equal(
+        windows.targets()[:, :, 0],
+        [[5 - 4, 9 - 1, 2 - 4], [9 - 1, 2 - 5, 6 - 1], [2 - 5, 6 - 9, 5 - 5], [6 - 9, 5 - 2, 3 - 9]],
+    )
+    # `naive` measures every target step from the last input value: the same numbers as `last`.
+    naive = WindowSet(series, name="train", lookback=4, horizon=3, window_norm="naive")
+    np.testing.assert_array_equal(naive.targets()[:, :, 0], [[4, 8, 1], [4, -3, 1], [-7, -3, -4], [4, 3, 1]])
+    np.testing.assert_array_equal(naive.inputs(), windows.inputs())
+
+
+@pytest.mark.parametrize("lookback,horizon,gap,period", [(4, 3, 0, 2), (4, 3, 1, 2), (12, 13, 0, 12), (7, 9, 3, 5),
+                                                         (5, 2, 4, 5), (6, 6, 0, 1)])
+def test_seasonal_naive_positions_are_the_baselines_forecast(lookback, horizon, gap, period):
+    from seqkit.data.transforms import seasonal_naive_positions
+    from seqkit.evaluation import seasonal_naive_forecast
+
+    series = np.arange(60.0)
+    starts = np.arange(lookback + gap, 60 - horizon + 1)  # target rows of windows whose inputs begin at 0, 1, ...
+    expected = seasonal_naive_forecast(series, starts, horizon, period=period, gap=gap)[:, :, 0]
+    got = (starts - lookback - gap)[:, None] + seasonal_naive_positions(lookback, horizon, gap, period)
+    np.testing.assert_array_equal(got, expected)
+    windows = WindowSet(series.astype(np.float32), name="train", lookback=lookback, horizon=horizon, gap=gap,
+                        window_norm="seasonal_naive", window_norm_period=period)
+    np.testing.assert_array_equal(windows.targets()[:, :, 0], series[starts[:, None] + np.arange(horizon)] - expected)

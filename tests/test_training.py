@@ -257,3 +257,27 @@ def test_an_inferred_period_longer_than_the_training_rows_leaves_the_seasonal_ba
     run = train(config, frame=frame, runs_dir=tmp_path / "runs", verbose=0)
     assert run.metrics["seasonal_period"] is None
     assert set(run.metrics["results"]) == {"model", "naive"}
+
+
+def test_seasonal_naive_window_norm_trains_and_a_zero_head_is_the_baseline(write_yaml, tmp_path):
+    path = write_yaml(
+        "data:\n  dataset: airline\n  lookback: 12\n  horizon: 6\n  period: 12\n"
+        "  split: {type: steps, val: 12, test: 12}\n  transform: {steps: [log], scaler: none}\n"
+        "  window_norm: {type: seasonal_naive}\n"
+        "model: {cell: gru, layers: [4]}\ntrain: {epochs: 2, batch_size: 16}\nevaluate: {plots: false}\n"
+    )
+    run = train(path, runs_dir=tmp_path / "runs", verbose=0)
+    frame = seqkit.data.load_dataset("airline")
+    forecast = run.predict(frame)["Passengers"].to_numpy()
+    assert forecast.shape == (6,) and np.all(np.isfinite(forecast))
+    last_season = frame["Passengers"].to_numpy()[-12:-6]
+    assert np.all(np.abs(np.log(forecast / last_season)) < 0.5), "a model trained 2 epochs stays near the baseline"
+    assert all(np.isfinite(value) for value in run.metrics["results"]["model"]["overall"].values())
+    np.testing.assert_allclose(load_run(run.path).predict(frame)["Passengers"], forecast, rtol=1e-6)
+    # With a head that outputs zero the model *is* the seasonal-naive forecast, in predict and evaluate.
+    head = run.model.get_layer("forecast_flat")
+    head.set_weights([np.zeros_like(weight) for weight in head.get_weights()])
+    np.testing.assert_allclose(run.predict(frame)["Passengers"], last_season, rtol=1e-5)
+    results = run.evaluate()["results"]
+    for name, value in results["seasonal_naive"]["overall"].items():
+        assert results["model"]["overall"][name] == pytest.approx(value, rel=1e-5), name

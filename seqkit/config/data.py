@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from seqkit.config.base import Section
+from seqkit.config.problems import ConfigProblems
 
 # ----------------------------------------------------------------------------- splits
 
@@ -167,13 +168,26 @@ class TransformConfig(ColumnTransformConfig):
 class WindowNormConfig(Section):
     """Per-window normalisation applied after scaling (NeuralForecast's window scalers, RevIN).
 
-    Each input window, and the targets forecast from it, are shifted (`subtract`) or
-    divided (`divide`) by the window's `last` input value or its input `mean`, per column.
+    `last` and `mean`: each input window, and the targets forecast from it, are
+    shifted (`subtract`) or divided (`divide`) by the window's last input value or
+    its input mean, per column.
+
+    `naive` and `seasonal_naive`: the inputs are normalised by their last value as
+    with `last`, and each target step by the baseline's forecast of that step from
+    the window: the last input value (`naive`, the same numbers as `last`) or the
+    input value whole seasons of `data.period` before it (`seasonal_naive`, the
+    forecast of `seqkit.evaluation.seasonal_naive_forecast`). The model then learns
+    its correction to the baseline, so a model whose output is 0 forecasts the
+    baseline itself (in original units when the column steps are pointwise:
+    scalers, `log`, `log1p`). Only `mode: subtract`. `seasonal_naive` helps when
+    the seasonality is strong and stable, so that last season is already a good
+    forecast; it needs `data.period` no longer than `lookback`.
+
     `divide` suits positive series with `scaler: none`; a reference of (almost) zero is
     replaced by 1 so the transform stays invertible.
     """
 
-    type: Literal["none", "last", "mean"] = "none"
+    type: Literal["none", "last", "mean", "naive", "seasonal_naive"] = "none"
     mode: Literal["subtract", "divide"] = "subtract"
 
 
@@ -250,7 +264,7 @@ class DataConfig(Section):
         stride: Steps between the starts of consecutive windows.
         gap: Steps between the last input step and the first target step.
         period: Seasonal period in steps (e.g. 12 for monthly data), used by
-            `seasonal_diff` and by seasonal baselines.
+            `seasonal_diff`, `window_norm: {type: seasonal_naive}` and seasonal baselines.
         missing: `error` (default), `interpolate`, `ffill` or `drop` for NaN / empty
             cells and for time steps missing from the time column's grid (missing
             steps are inserted and filled; `drop` lets windows span them, with a
@@ -347,11 +361,44 @@ class DataConfig(Section):
                     "the values inside the gap, which are unknown when forecasting. Set `gap: 0` or "
                     "drop the differencing step."
                 )
+        self._window_norm_rules()
         if self.features is not None and len(set(self.features)) != len(self.features):
             raise ValueError(f"`features` lists a column twice: {self.features}. List each column once.")
         if self.targets is not None and len(set(self.targets)) != len(self.targets):
             raise ValueError(f"`targets` lists a column twice: {self.targets}. List each column once.")
         return self
+
+    def _window_norm_rules(self) -> None:
+        kind = self.window_norm.type
+        if kind in ("naive", "seasonal_naive") and self.label is not None:
+            raise ConfigProblems([(
+                "data.window_norm",
+                f"`type: {kind}` measures forecast targets from a baseline forecast, but with `data.label` the "
+                "target is a class. Use `type: last` (or `mean`) to normalise the input windows",
+            )])
+        if kind in ("naive", "seasonal_naive") and self.window_norm.mode != "subtract":
+            raise ConfigProblems([(
+                "data.window_norm.mode",
+                f"`type: {kind}` has the model forecast its correction to the baseline, which only `subtract` "
+                "does (a model output of 0 is then the baseline's forecast); received "
+                f"{self.window_norm.mode!r}. Use `mode: subtract`, with `transform.steps: [log]` for a "
+                "multiplicative correction",
+            )])
+        if kind != "seasonal_naive":
+            return
+        if self.period is None:
+            raise ConfigProblems([(
+                "data.window_norm",
+                "`type: seasonal_naive` measures each target step from the value one season earlier, so it "
+                "needs the seasonal period: set `data.period` (e.g. 12 for monthly data), or use `type: naive`",
+            )])
+        if self.period > self.lookback:
+            raise ConfigProblems([(
+                "data.window_norm",
+                f"`type: seasonal_naive` needs one whole season inside each input window, but `data.period` "
+                f"({self.period}) is longer than `data.lookback` ({self.lookback}). Set `data.lookback` to at "
+                f"least {self.period}, or use `type: naive`",
+            )])
 
     @model_validator(mode="after")
     def _label_rules(self) -> DataConfig:

@@ -253,6 +253,7 @@ def prepare(
             target_index=transform.target_index,
             window_norm=transform.window_norm,
             window_norm_mode=transform.window_norm_mode,
+            window_norm_period=transform.window_norm_period,
             transform=transform,
             original_targets=lambda: prepared.targets_original,
             time_index=table.time_index,

@@ -7,7 +7,10 @@ Model space is reached in three stages, each undone in reverse by `Transform.to_
 2. a scaler per column, fitted on the training rows only: `standard`
    (`(z - mean) / std`), `minmax` (`(z - min) / (max - min)`) or `none`;
 3. per-window normalisation (done while batching): each window's inputs and
-   targets minus (or divided by) the window's last input value or input mean.
+   targets minus (or divided by) the window's last input value or input mean
+   (`last`, `mean`); or the inputs by their last value and each target step by
+   the naive or seasonal-naive forecast of that step from the window (`naive`,
+   `seasonal_naive`), so the model forecasts its correction to that baseline.
 
 Stages 1 and 2 are global and stored as JSON (`to_json` / `from_json`). Stage 3 and
 the differencing steps make the inverse depend on the window: undoing them needs the
@@ -66,8 +69,9 @@ class ForecastContext:
     """What one batch of windows needs to be mapped back to original units.
 
     Attributes:
-        ref: `(n, n_targets)` window-normalisation reference of the target columns in
-            scaled space, or None without window normalisation.
+        ref: `(n, 1, n_targets)` window-normalisation reference of the target columns in
+            scaled space (`(n, horizon, n_targets)` for `seasonal_naive`: one per target
+            step), or None without window normalisation.
         histories: Per target column, per differencing step (in step order), the
             `(n, lag)` values before that step at the `lag` time steps ending just
             before the first target.
@@ -82,9 +86,13 @@ class ForecastContext:
 def window_reference(block: np.ndarray, kind: str, mode: str) -> np.ndarray | None:
     """Per-window normalisation reference of input windows.
 
+    `naive` and `seasonal_naive` normalise inputs as `last` does: the model reads
+    each window relative to its last value, whatever baseline its targets are
+    measured from (`target_reference`).
+
     Args:
         block: float32 `(n, lookback, n_columns)` input windows in scaled space.
-        kind: `last`, `mean` or `none`.
+        kind: `last`, `mean`, `naive`, `seasonal_naive` or `none`.
         mode: `subtract` or `divide`.
 
     Returns:
@@ -93,7 +101,64 @@ def window_reference(block: np.ndarray, kind: str, mode: str) -> np.ndarray | No
     """
     if kind == "none":
         return None
-    ref = block[:, -1:, :].copy() if kind == "last" else block.mean(axis=1, keepdims=True, dtype=np.float32)
+    ref = block.mean(axis=1, keepdims=True, dtype=np.float32) if kind == "mean" else block[:, -1:, :].copy()
+    if mode == "divide":
+        ref[np.abs(ref) < _DIVIDE_EPS] = 1.0
+    return ref
+
+
+def seasonal_naive_positions(lookback: int, horizon: int, gap: int, period: int) -> np.ndarray:
+    """Input-window position of the seasonal-naive forecast of each target step.
+
+    Target step `j` (0-based) lies `gap + 1 + j` steps after the window's last
+    input and takes the input value the fewest whole periods before it, exactly
+    as `seqkit.evaluation.seasonal_naive_forecast` does; with `gap` 0 that is
+    position `lookback - period + j % period`. Every position lies in the window
+    when `period <= lookback`.
+
+    Example: lookback 4, horizon 3, gap 0, period 2 -> `[2, 3, 2]`.
+
+    Returns:
+        int `(horizon,)` positions in `[lookback - period, lookback)`.
+    """
+    steps = np.arange(horizon)
+    periods_back = -(-(gap + 1 + steps) // period)  # ceil division
+    return lookback + gap + steps - periods_back * period
+
+
+def target_reference(
+    block: np.ndarray,
+    input_ref: np.ndarray | None,
+    kind: str,
+    mode: str,
+    *,
+    horizon: int,
+    gap: int,
+    period: int | None,
+) -> np.ndarray | None:
+    """The reference each target step is normalised by.
+
+    Args:
+        block: float32 `(n, lookback, n_columns)` input windows in scaled space (not normalised).
+        input_ref: `window_reference(block, kind, mode)`.
+        kind, mode: As `window_reference`.
+        horizon, gap: Window geometry.
+        period: Seasonal period (`seasonal_naive` only).
+
+    Returns:
+        `input_ref` (`(n, 1, n_columns)`, broadcast over the target steps), except for
+        `seasonal_naive`: float32 `(n, horizon, n_columns)`, the seasonal-naive forecast
+        of each target step from the window (values within 1e-6 of zero replaced by 1
+        in `divide` mode).
+    """
+    if kind != "seasonal_naive":
+        return input_ref
+    if period is None or period > block.shape[1]:
+        raise DataError(
+            f"`window_norm: seasonal_naive` needs a `period` no longer than the lookback ({block.shape[1]}); "
+            f"received {period}. Set `data.period`."
+        )
+    ref = block[:, seasonal_naive_positions(block.shape[1], horizon, gap, period), :]
     if mode == "divide":
         ref[np.abs(ref) < _DIVIDE_EPS] = 1.0
     return ref
@@ -165,8 +230,9 @@ class Transform:
         features: Input columns, in model input order.
         targets: Target columns, in model output order.
         lookback, horizon, gap: Window geometry the model was built for.
-        window_norm: `none`, `last` or `mean`.
+        window_norm: `none`, `last`, `mean`, `naive` or `seasonal_naive`.
         window_norm_mode: `subtract` or `divide`.
+        window_norm_period: Seasonal period of `seasonal_naive` (`data.period`), else None.
         states: One `ColumnState` per entry of `columns`.
         time_column: Column of new frames holding timestamps, or None.
         time_format: Its `strftime` format, or None.
@@ -182,6 +248,7 @@ class Transform:
     window_norm: str
     window_norm_mode: str
     states: list[ColumnState]
+    window_norm_period: int | None = None
     time_column: str | None = None
     time_format: str | None = None
     frequency: str | None = None
@@ -233,6 +300,7 @@ class Transform:
             gap=config.gap,
             window_norm=config.window_norm.type,
             window_norm_mode=config.window_norm.mode,
+            window_norm_period=config.period if config.window_norm.type == "seasonal_naive" else None,
             states=states,
             time_column=time_column,
             time_format=time_format,
@@ -316,7 +384,8 @@ class Transform:
         Args:
             stages: `stages_of_targets(targets_original)`.
             target_starts: int `(n,)` row of each window's first target.
-            ref: `(n, n_targets)` scaled-space window references of the target columns, or None.
+            ref: `(n, 1 or horizon, n_targets)` scaled-space window references of the target
+                columns, or None.
         """
         histories = []
         for j, name in enumerate(self.targets):
@@ -348,7 +417,7 @@ class Transform:
                 f"received {y.shape}. Reshape the predictions."
             )
         if context.ref is not None:
-            ref = np.asarray(context.ref, dtype=np.float64)[:, None, :]
+            ref = np.asarray(context.ref, dtype=np.float64)
             y = y + ref if self.window_norm_mode == "subtract" else y * ref
         out = np.empty_like(y)
         for j, name in enumerate(self.targets):
@@ -399,8 +468,12 @@ class Transform:
         model = self.apply(values, origin=sentence(table.origin), row_offset=len(table.values) - need)
         block = model[None, -self.lookback :, :].copy()
         ref = window_reference(block, self.window_norm, self.window_norm_mode)
+        target_ref = target_reference(
+            block, ref, self.window_norm, self.window_norm_mode,
+            horizon=self.horizon, gap=self.gap, period=self.window_norm_period,
+        )
+        target_ref = None if target_ref is None else target_ref[:, :, self.target_index]
         x = apply_window_norm(block, ref, self.window_norm_mode)[:, :, self.feature_index]
-        target_ref = None if ref is None else ref[:, 0, self.target_index]
         stages = self.stages_of_targets(values[:, self.target_index])
         context = self.context_at(stages, np.array([len(values)]), target_ref)
         if self.frequency is not None and table.time_index is not None:

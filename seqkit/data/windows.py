@@ -26,7 +26,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from seqkit.data.transforms import Transform, apply_window_norm, window_reference
+from seqkit.data.transforms import Transform, apply_window_norm, target_reference, window_reference
 from seqkit.errors import DataError
 
 # Windows materialised per step by `inputs()`, `targets()` and `to_original()`.
@@ -561,6 +561,7 @@ class WindowSet(Windows):
         target_index: list[int] | None = None,
         window_norm: str = "none",
         window_norm_mode: str = "subtract",
+        window_norm_period: int | None = None,
         transform: Transform | None = None,
         original_targets: Callable[[], np.ndarray] | None = None,
         time_index: pd.DatetimeIndex | None = None,
@@ -575,6 +576,7 @@ class WindowSet(Windows):
             n_features: Input columns; default: all columns.
             target_index: Target columns; default: all columns.
             window_norm, window_norm_mode: Per-window normalisation (see `transforms`).
+            window_norm_period: Seasonal period of `window_norm="seasonal_naive"`.
             transform: The fitted `Transform`, for `to_original`.
             original_targets: Returns the targets in original units `(n_time, n_targets)`.
             time_index: Timestamps of the series rows, or None.
@@ -591,6 +593,7 @@ class WindowSet(Windows):
         self.n_features = n_columns if n_features is None else n_features
         self.target_index = list(range(n_columns)) if target_index is None else list(target_index)
         self.window_norm, self.window_norm_mode = window_norm, window_norm_mode
+        self.window_norm_period = window_norm_period
         self._targets_are_all_columns = self.target_index == list(range(n_columns))
         self._transform, self._original_targets, self.time_index = transform, original_targets, time_index
         self._target_offset = lookback + gap
@@ -631,22 +634,31 @@ class WindowSet(Windows):
         """float32 `(len(starts), lookback, n_columns)`: the input rows of every column (a copy)."""
         return take_windows(self._input_rows, starts, np.float32, (self.lookback, self.series.shape[1]))
 
+    def _target_ref(self, block: np.ndarray, input_ref: np.ndarray | None) -> np.ndarray | None:
+        """`(n, 1 or horizon, n_targets)` reference of the targets of un-normalised input windows `block`."""
+        ref = target_reference(
+            block, input_ref, self.window_norm, self.window_norm_mode,
+            horizon=self.horizon, gap=self.gap, period=self.window_norm_period,
+        )
+        return None if ref is None else ref[:, :, self.target_index]
+
     def _gather_inputs(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Model-space inputs at `starts`, and the window reference they were normalised by (or None)."""
+        """Model-space inputs at `starts`, and the reference their targets are normalised by (or None)."""
         block = self._block(starts)
         ref = window_reference(block, self.window_norm, self.window_norm_mode)
+        target_ref = self._target_ref(block, ref)
         if ref is not None:
             block = apply_window_norm(block, ref, self.window_norm_mode)
         inputs = block if self.n_features == block.shape[2] else np.ascontiguousarray(block[:, :, : self.n_features])
-        return inputs, ref
+        return inputs, target_ref
 
     def _gather(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        inputs, ref = self._gather_inputs(starts)
+        inputs, target_ref = self._gather_inputs(starts)
         targets = take_windows(self._target_rows, starts, np.float32, (self.horizon, self.series.shape[1]))
         if not self._targets_are_all_columns:
             targets = targets[:, :, self.target_index]
-        if ref is not None:
-            targets = apply_window_norm(targets, ref[:, :, self.target_index], self.window_norm_mode)
+        if target_ref is not None:
+            targets = apply_window_norm(targets, target_ref, self.window_norm_mode)
         return inputs, targets
 
     # ------------------------------------------------------------------ original units
@@ -657,8 +669,9 @@ class WindowSet(Windows):
         refs = []
         for begin in range(0, len(self), _CHUNK):
             block = self._block(self._starts.at(np.arange(begin, min(begin + _CHUNK, len(self)))))
-            refs.append(window_reference(block, self.window_norm, self.window_norm_mode)[:, 0, self.target_index])
-        return np.concatenate(refs) if refs else np.empty((0, len(self.target_index)), np.float32)
+            refs.append(self._target_ref(block, window_reference(block, self.window_norm, self.window_norm_mode)))
+        steps = self.horizon if self.window_norm == "seasonal_naive" else 1
+        return np.concatenate(refs) if refs else np.empty((0, steps, len(self.target_index)), np.float32)
 
     def to_original(self, y_model: np.ndarray) -> np.ndarray:
         """Map model-space forecasts of these windows back to original units.
