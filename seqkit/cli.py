@@ -132,9 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", metavar="FILE", help="CSV or Parquet file to evaluate on instead of the run's data")
     evaluate.set_defaults(handler=_evaluate)
 
-    predict = commands.add_parser("predict", help="forecast the next horizon steps after the end of an input file")
+    predict = commands.add_parser(
+        "predict", help="forecast the next horizon (or --steps N) steps after the end of an input file"
+    )
     predict.add_argument("run_dir", help="a run directory made by `seqkit train`")
     predict.add_argument("--input", required=True, metavar="FILE", help="CSV or Parquet file with the run's columns")
+    predict.add_argument(
+        "--steps",
+        metavar="N",
+        help="forecast N steps (default: the horizon); past the horizon the model is fed its own forecasts, "
+        "and covariates need future rows in FILE (targets empty, covariates filled)",
+    )
     predict.add_argument("--output", metavar="FILE", help="write the forecast as CSV here (default: print it)")
     predict.set_defaults(handler=_predict)
 
@@ -267,7 +275,15 @@ def _predict(args: argparse.Namespace) -> int:
         folder = Path(args.output).parent
         if not folder.is_dir():
             raise UsageError(f"`--output` folder '{folder}' does not exist; create it first or write elsewhere")
-    forecast = load_run(args.run_dir).predict(args.input)
+    steps = None
+    if args.steps is not None:
+        try:
+            steps = int(args.steps)
+        except ValueError:
+            raise UsageError(
+                f"--steps is a whole number of forecast steps of at least 1; received {args.steps!r}"
+            ) from None
+    forecast = load_run(args.run_dir).predict(args.input, steps=steps)
     text = forecast.to_csv(index=False)
     if args.output:
         try:
