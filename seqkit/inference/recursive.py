@@ -24,6 +24,7 @@ import math
 import numbers
 
 import numpy as np
+import pandas as pd
 
 from seqkit.errors import ConfigError, DataError
 
@@ -78,21 +79,24 @@ def forecast_steps(task, model, preprocessing, data, steps: int):
     covariates = [name for name in preprocessing.features if name not in preprocessing.targets]
     if covariates and len(future.values) < needed:
         raise DataError(_covariates_message(origin, covariates, preprocessing, steps, needed, len(future.values)))
-    series = np.asarray(table.values, dtype=np.float64)
+    # One array for the history and every chunk fed back, so each chunk reads a view of it (no copy per chunk).
+    n = len(table.values)
+    series = np.full((n + needed, len(preprocessing.columns)), np.nan)
+    series[:n] = table.values
+    given = future.values[:needed]
+    series[n : n + len(given)] = given
     times = table.time_index if preprocessing.frequency is not None else None
+    if times is not None and needed:
+        times = times.append(pd.date_range(times[-1], periods=needed + 1, freq=preprocessing.frequency)[1:])
     parts = []
     for chunk in range(chunks):
-        forecast = task.forecast_at_end(model, preprocessing, series, times, origin=origin)
+        end = n + chunk * horizon
+        forecast = task.forecast_at_end(
+            model, preprocessing, series[:end], None if times is None else times[:end], origin=origin
+        )
         parts.append(forecast)
-        if chunk == chunks - 1:
-            break
-        rows = np.full((horizon, len(preprocessing.columns)), np.nan)
-        given = future.values[chunk * horizon : (chunk + 1) * horizon]
-        rows[: len(given)] = given
-        rows[:, preprocessing.target_index] = forecast.point
-        series = np.concatenate([series, rows])
-        if times is not None:
-            times = times.append(forecast.times)
+        if chunk < chunks - 1:
+            series[end : end + horizon, preprocessing.target_index] = forecast.point
     quantiles = None if parts[0].quantiles is None else np.concatenate([p.quantiles for p in parts])[:steps]
     result = Forecast(
         np.concatenate([p.point for p in parts])[:steps],
