@@ -112,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="train and score a forecasting config at the last K forecast origins",
         description="Rolling-origin backtest: the last K forecast origins, STEP rows apart, each fold with its own "
         "chronological train/validation/test split and preprocessing fitted on its training rows only. Prints a "
-        "table per fold (model next to the naive and seasonal-naive baselines) and the mean, spread and wins over "
-        "the folds, and writes RUNS_DIR/<name>/backtest-<timestamp>/ with backtest.json, backtest.csv and "
-        "backtest.png.",
+        "table per fold (model next to the naive and seasonal-naive baselines), the mean, spread and wins over "
+        "the folds and the error per forecast step, and writes RUNS_DIR/<name>/backtest-<timestamp>/ with "
+        "backtest.json, backtest.csv, backtest_steps.csv and backtest.png.",
     )
     _config_args(backtest)
     backtest.add_argument("--folds", type=int, default=6, metavar="K", help="forecast origins (default 6)")
