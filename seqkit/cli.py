@@ -115,9 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="train and score a forecasting config at the last K forecast origins",
         description="Rolling-origin backtest: the last K forecast origins, STEP rows apart, each fold with its own "
         "chronological train/validation/test split and preprocessing fitted on its training rows only. Prints a "
-        "table per fold (model next to the naive and seasonal-naive baselines) and the mean, spread and wins over "
-        "the folds, and writes RUNS_DIR/<name>/backtest-<timestamp>/ with backtest.json, backtest.csv and "
-        "backtest.png.",
+        "table per fold (model next to the naive and seasonal-naive baselines), the mean, spread and wins over "
+        "the folds and the error per forecast step, and writes RUNS_DIR/<name>/backtest-<timestamp>/ with "
+        "backtest.json, backtest.csv, backtest_steps.csv and backtest.png.",
     )
     _config_args(backtest)
     backtest.add_argument("--folds", type=int, default=6, metavar="K", help="forecast origins (default 6)")
@@ -135,9 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", metavar="FILE", help="CSV or Parquet file to evaluate on instead of the run's data")
     evaluate.set_defaults(handler=_evaluate)
 
-    predict = commands.add_parser("predict", help="forecast the next horizon steps after the end of an input file")
+    predict = commands.add_parser(
+        "predict", help="forecast the next horizon (or --steps N) steps after the end of an input file"
+    )
     predict.add_argument("run_dir", help="a run directory made by `seqkit train`")
     predict.add_argument("--input", required=True, metavar="FILE", help="CSV or Parquet file with the run's columns")
+    predict.add_argument(
+        "--steps",
+        metavar="N",
+        help="forecast N steps (default: the horizon); past the horizon the model is fed its own forecasts, "
+        "and covariates need future rows in FILE (targets empty, covariates filled)",
+    )
     predict.add_argument("--output", metavar="FILE", help="write the forecast as CSV here (default: print it)")
     predict.set_defaults(handler=_predict)
 
@@ -278,7 +286,15 @@ def _predict(args: argparse.Namespace) -> int:
         folder = Path(args.output).parent
         if not folder.is_dir():
             raise UsageError(f"`--output` folder '{folder}' does not exist; create it first or write elsewhere")
-    forecast = load_run(args.run_dir).predict(args.input)
+    steps = None
+    if args.steps is not None:
+        try:
+            steps = int(args.steps)
+        except ValueError:
+            raise UsageError(
+                f"--steps is a whole number of forecast steps of at least 1; received {args.steps!r}"
+            ) from None
+    forecast = load_run(args.run_dir).predict(args.input, steps=steps)
     text = forecast.to_csv(index=False)
     if args.output:
         try:

@@ -15,6 +15,7 @@ import seqkit
 from seqkit.cli import main
 from seqkit.config import load_config
 from seqkit.data.splits import backtest_folds
+from seqkit.evaluation.report import step_table
 
 CONFIGS = Path(__file__).parent.parent / "configs"
 
@@ -54,7 +55,9 @@ def test_backtest_writes_the_folds_the_fold_arithmetic_gives(config_file, tmp_pa
     out = capsys.readouterr().out
     folder = only_folder(tmp_path / "runs")
     assert folder.name.startswith("backtest-")
-    assert {p.name for p in folder.iterdir()} == {"backtest.json", "backtest.csv", "backtest.png", "config.yaml", "data"}
+    assert {p.name for p in folder.iterdir()} == {
+        "backtest.json", "backtest.csv", "backtest_steps.csv", "backtest.png", "config.yaml", "data"
+    }
     saved = json.loads((folder / "backtest.json").read_text())
     want = backtest_folds(72, load_config(config_file).data, folds=3)
     assert [f.origin for f in want] == [54, 60, 66]
@@ -85,6 +88,19 @@ def test_backtest_writes_the_folds_the_fold_arithmetic_gives(config_file, tmp_pa
         assert aggregate["wins"][name]["mase"] == sum(m < b for m, b in zip(model, base, strict=True))
     wins = aggregate["wins"]["seasonal_naive"]["mase"]
     assert f"model beats seasonal_naive on MASE in {wins} of 3 folds" in out
+
+    # How the error grows with the step: each step's mean over the folds, printed and in backtest_steps.csv.
+    for name in ("model", "naive", "seasonal_naive"):
+        for key in ("mae", "rmse", "mase"):
+            per_fold = [r["results"][name]["per_step"][key] for r in saved["folds"]]
+            assert aggregate["per_step"][name][key] == pytest.approx(np.mean(per_fold, axis=0).tolist(), rel=1e-12)
+    assert aggregate["per_step"]["naive"]["mae"][0] < aggregate["per_step"]["naive"]["mae"][-1]
+    assert step_table(aggregate) in out
+    with (folder / "backtest_steps.csv").open() as file:
+        steps = list(csv.DictReader(file))
+    assert [int(r["step"]) for r in steps] == [1, 2, 3, 4, 5, 6]
+    assert [float(r["model_rmse"]) for r in steps] == aggregate["per_step"]["model"]["rmse"]
+    assert [float(r["seasonal_naive_mae"]) for r in steps] == aggregate["per_step"]["seasonal_naive"]["mae"]
 
     with (folder / "backtest.csv").open() as file:
         rows = list(csv.DictReader(file))

@@ -10,6 +10,7 @@ from seqkit.evaluation.report import (
     classification_table,
     comparison_table,
     horizon_table,
+    step_table,
     verdict,
 )
 
@@ -63,6 +64,25 @@ def test_horizon_table_rows_per_step():
         "step  model  naive  seasonal_naive",
         "1      0.50   5.00            3.00",
         "2      2.00  15.00            5.00",
+    ]
+
+
+def test_step_table_shows_each_forecasters_error_per_step_over_the_folds():
+    aggregate = {
+        "folds": 2,
+        "per_step": {
+            "model": {"mae": [1.5, 2.25, None], "rmse": [2.0, 3.5, 4.0]},
+            "naive": {"mae": [10.0, 20.0, 30.0], "rmse": [12.0, 21.0, 33.0]},
+        },
+    }
+    # Four significant digits on each metric's largest value over every forecaster: 30 and 33, two decimals.
+    assert step_table(aggregate).splitlines() == [
+        "per horizon step, mean over 2 folds",
+        "        model        naive",
+        "step   MAE  RMSE    MAE   RMSE",
+        "1     1.50  2.00  10.00  12.00",
+        "2     2.25  3.50  20.00  21.00",
+        "3      n/a  4.00  30.00  33.00",
     ]
 
 

@@ -14,8 +14,9 @@ with one MASE scale from the fold's training rows.
 The backtest directory, `RUNS_DIR/<name>/backtest-<timestamp>/`, is written
 once every fold has been scored (a refused or interrupted backtest leaves
 nothing): `config.yaml` (the config as run), `backtest.json` (every fold's
-rows, origin and scores, and the aggregate), `backtest.csv` (a row per fold)
-and `backtest.png` (every fold's forecasts against the actual series).
+rows, origin and scores, and the aggregate), `backtest.csv` (a row per fold),
+`backtest_steps.csv` (a row per horizon step: how the error grows with it) and
+`backtest.png` (every fold's forecasts against the actual series).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from seqkit.training.runtime import configure_runtime
 from seqkit.training.trainer import epoch_cap, fit_without_files
 
 BACKTEST_JSON, BACKTEST_CSV, BACKTEST_PLOT = "backtest.json", "backtest.csv", "backtest.png"
+BACKTEST_STEPS_CSV = "backtest_steps.csv"
 REFITS = ("every", "once")
 
 
@@ -58,8 +60,9 @@ class BacktestResult:
             the model was fitted on), `epochs`, `best_epoch` (None on folds that
             re-applied an earlier fold's model) and `results` (`evaluate_forecast`).
         aggregate: `folds` (K), `mean` and `std` (numpy's, ddof 0) of each metric per
-            forecaster over the folds, and `wins`: per baseline, in how many folds the
-            model's metric was lower.
+            forecaster over the folds, `per_step`: per forecaster and metric, the mean
+            over the folds at each horizon step (a list, step 1 first), and `wins`: per
+            baseline, in how many folds the model's metric was lower.
         fits: How many models were trained.
         report: The printed per-fold table and aggregate.
     """
@@ -243,10 +246,16 @@ def _aggregate(records: list[dict]) -> dict:
     names = list(records[0]["results"])
     keys = list(records[0]["results"]["model"]["overall"])
     values = {name: {key: [r["results"][name]["overall"][key] for r in records] for key in keys} for name in names}
+    per_step = {
+        name: {key: np.mean([r["results"][name]["per_step"][key] for r in records], axis=0) for key in keys}
+        for name in names
+    }
     return {
         "folds": len(records),
         "mean": {name: {key: _finite(np.mean(v)) for key, v in per.items()} for name, per in values.items()},
         "std": {name: {key: _finite(np.std(v)) for key, v in per.items()} for name, per in values.items()},
+        "per_step": {name: {key: [_finite(v) for v in steps] for key, steps in per.items()}
+                     for name, per in per_step.items()},
         "wins": {name: {key: _wins(values["model"][key], values[name][key]) for key in keys}
                  for name in names if name != "model"},
     }
@@ -263,7 +272,7 @@ def _finite(value) -> float | None:
 
 
 def _report(records: list[dict], aggregate: dict) -> str:
-    from seqkit.evaluation.report import aggregate_table, fold_table
+    from seqkit.evaluation.report import aggregate_table, fold_table, step_table
 
     rows = [
         {**r, "origin": r["origin_time"] or r["origin"], "train_rows": r["fit_rows"][1] - r["fit_rows"][0]}
@@ -275,7 +284,15 @@ def _report(records: list[dict], aggregate: dict) -> str:
         f"model beats {baseline} on MASE in {aggregate['wins'][baseline]['mase']} of {aggregate['folds']} folds; "
         f"mean MASE {_number(mean['model']['mase'])} vs {_number(mean[baseline]['mase'])}"
     )
-    return f"per fold (test split, original units):\n{fold_table(rows)}\n\n{aggregate_table(aggregate)}\n{line}"
+    return (
+        f"per fold (test split, original units):\n{fold_table(rows)}\n\n{aggregate_table(aggregate)}\n{line}\n\n"
+        f"{step_table(aggregate)}"
+    )
+
+
+def _csv_number(value: float | None) -> str:
+    """A float as `repr` gives it (every digit), an undefined one as an empty cell."""
+    return "" if value is None else repr(value)
 
 
 def _number(value: float | None) -> str:
@@ -314,6 +331,13 @@ def _write(result: BacktestResult, whole, plan, forecasts, *, window: str, step,
             + [repr(r["results"][name]["overall"][key]) for name in names for key in FORECAST_METRICS]
         )
     atomic_write_text(path / BACKTEST_CSV, text.getvalue())
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["step"] + [f"{name}_{key}" for name in names for key in FORECAST_METRICS])
+    per_step = result.aggregate["per_step"]
+    for k in range(result.config.data.horizon):
+        writer.writerow([k + 1] + [_csv_number(per_step[name][key][k]) for name in names for key in FORECAST_METRICS])
+    atomic_write_text(path / BACKTEST_STEPS_CSV, text.getvalue())
     if result.config.evaluate.plots:
         x = whole.time_index if whole.time_index is not None else np.arange(whole.n_time)
         plot_backtest(

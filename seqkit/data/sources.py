@@ -605,6 +605,7 @@ def load_table(
     *,
     segments: Segments | None = None,
     frequency: str | None = None,
+    origin: str | None = None,
 ) -> Table:
     """Read and check the source named by `config` (or `frame`), select features and targets.
 
@@ -626,6 +627,8 @@ def load_table(
             whole series is one segment. `prepare` passes the split plan's parts.
         frequency: The time grid the rows must lie on (a trained run's, for new
             data); None: inferred from the timestamps.
+        origin: What messages call a DataFrame `frame` (the file it was read from,
+            so that a part of a file is still named as the file); None: as `read_source` says.
 
     Returns:
         The checked `Table`.
@@ -635,9 +638,10 @@ def load_table(
             infinite cells (naming the row and column), bad, unsorted, duplicate or
             off-grid timestamps, or missing time steps under `missing: error`.
     """
-    source, origin, info = read_source(config, frame, base_dir)
+    source, read_as, info = read_source(config, frame, base_dir)
     if isinstance(source, np.ndarray):
         return _table_from_array(source, config, segments)
+    origin = origin or read_as
     if len(source) == 0:
         raise DataError(f"{sentence(origin)} has no rows. Give a table with data rows.")
     source = source.rename(columns=str)
@@ -705,6 +709,7 @@ def load_new_table(
     base_dir: Path | None = None,
     *,
     segments: Segments | None = None,
+    origin: str | None = None,
 ) -> Table:
     """New data for a trained run, read and checked by `load_table` exactly as its training data was.
 
@@ -719,7 +724,7 @@ def load_new_table(
             time column), a CSV/Parquet path, or an array `(n, len(fitted.columns))`
             in the run's column order; None: the config's own source.
         base_dir: Folder that a relative `config.path` is resolved against.
-        segments: As for `load_table`.
+        segments, origin: As for `load_table`.
 
     Returns:
         The checked `Table`, its columns in `fitted.columns` order.
@@ -749,4 +754,117 @@ def load_new_table(
             "time_format": fitted.time_format if time_column else None,
         }
     )
-    return load_table(resolved, data, base_dir, segments=segments, frequency=fitted.frequency)
+    return load_table(resolved, data, base_dir, segments=segments, frequency=fitted.frequency, origin=origin)
+
+
+@dataclasses.dataclass
+class FutureRows:
+    """Rows after the last observation of new data: the known future of its covariates.
+
+    Attributes:
+        values: float64 `(m, n_columns)` in the run's column order; the covariates
+            (features that are not targets) filled, the target columns NaN.
+        time_index: Their timestamps, one step of the run's grid after another from the
+            last observed row, or None when the data has no timestamps.
+    """
+
+    values: np.ndarray
+    time_index: pd.DatetimeIndex | None = None
+
+
+def _blank(column: pd.Series) -> np.ndarray:
+    """Cells that are empty: NaN, None, or text of only spaces."""
+    blank = column.isna().to_numpy()
+    if not pd.api.types.is_numeric_dtype(column):
+        blank |= column.astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+    return blank
+
+
+def load_new_table_with_future(
+    config: DataConfig, fitted: Transform, data: pd.DataFrame | np.ndarray | str | Path
+) -> tuple[Table, FutureRows]:
+    """New data as `load_new_table` reads it, and the future rows at its end.
+
+    Future rows are the trailing rows whose target cells are all empty: they
+    give the covariates' values (the features that are not targets) at the
+    steps after the last observation, for forecasts past the horizon that feed
+    the model its own forecasts. The rows before them are the history, read and
+    checked exactly as `load_new_table` reads new data. In a future row every
+    covariate must be filled, and the timestamps (if the run has a time column)
+    must continue the run's grid from the last observed row, one step each.
+
+    Args:
+        config: The run's data section.
+        fitted: The run's fitted `Transform`.
+        data: A DataFrame, a CSV/Parquet path, or an array in the run's column order.
+
+    Returns:
+        (the history's `Table`, its `FutureRows`; `m` is 0 when the data has none).
+
+    Raises:
+        DataError: anything `load_new_table` refuses in the history, an empty
+            covariate cell or a non-numeric one in a future row, or a future row's
+            timestamp off the steps after the last observation, naming the row and column.
+    """
+    source, origin, _ = read_source(config, data, None)
+    covariates = [name for name in fitted.features if name not in fitted.targets]
+    if isinstance(source, np.ndarray):
+        array = source.reshape(len(source), -1) if source.ndim == 1 else source
+        if array.ndim != 2 or array.shape[1] != len(fitted.columns) or array.dtype.kind != "f":
+            return load_new_table(config, fitted, data), FutureRows(np.empty((0, len(fitted.columns))))
+        blank = np.isnan(array[:, fitted.target_index]).all(axis=1)
+    else:
+        source = source.rename(columns=str)
+        if any(name not in source.columns for name in fitted.columns):
+            return load_new_table(config, fitted, data), FutureRows(np.empty((0, len(fitted.columns))))
+        blank = np.logical_and.reduce([_blank(source[name]) for name in fitted.targets])
+    observed = np.flatnonzero(~blank)
+    # Without an observed row there is no history: `load_new_table` names the empty cells.
+    m = len(blank) - int(observed[-1]) - 1 if observed.size else 0
+    if m == 0:
+        return load_new_table(config, fitted, data, origin=origin), FutureRows(np.empty((0, len(fitted.columns))))
+    history = source[:-m] if isinstance(source, np.ndarray) else source.iloc[:-m]
+    table = load_new_table(config, fitted, history, origin=origin)
+    future = np.full((m, len(fitted.columns)), np.nan)
+    first = len(source) - m
+    for name in covariates:
+        j = fitted.columns.index(name)
+        if isinstance(source, np.ndarray):
+            column = np.asarray(source[first:, j], dtype=np.float64)
+        else:
+            column = _as_numeric(source, name, origin).to_numpy(dtype=np.float64)[first:]
+        empty = np.flatnonzero(np.isnan(column))
+        if empty.size:
+            position = first + int(empty[0])
+            frame = source if isinstance(source, pd.DataFrame) else None
+            raise DataError(
+                f"{sentence(origin)}: {_row_label(origin, position, frame)} is a future row (every target empty, "
+                f"after the last observation at row {first}), but its covariate {name!r} is empty too. A future "
+                "row gives every covariate's value at that step; fill it, or remove the row."
+            )
+        future[:, j] = column
+    return table, FutureRows(future, _future_times(source, fitted, table, first, origin))
+
+
+def _future_times(
+    source: pd.DataFrame | np.ndarray, fitted: Transform, table: Table, first: int, origin: str
+) -> pd.DatetimeIndex | None:
+    """The future rows' timestamps, checked to continue the history's grid one step at a time."""
+    if table.time_index is None or isinstance(source, np.ndarray):
+        return None
+    if fitted.time_column is not None and fitted.time_column in source.columns:
+        times = _parse_time(source, fitted.time_column, fitted.time_format, origin)[first:]
+    else:
+        times = pd.DatetimeIndex(source.index[first:])
+    if fitted.frequency is None:
+        return times
+    expected = pd.date_range(table.time_index[-1], periods=len(times) + 1, freq=fitted.frequency)[1:]
+    wrong = np.flatnonzero(times != expected)
+    if wrong.size:
+        k = int(wrong[0])
+        raise DataError(
+            f"{sentence(origin)}: {_row_label(origin, first + k, source)} is a future row (every target empty), "
+            f"so it must be {k + 1} step(s) of the run's {fitted.frequency!r} grid after the last observation "
+            f"({table.time_index[-1]}), at {expected[k]}; it holds {times[k]}. Fix the timestamp, or remove the row."
+        )
+    return times

@@ -457,15 +457,38 @@ class Transform:
         if config is None:
             config = data_config.DataConfig(lookback=self.lookback, horizon=self.horizon, gap=self.gap)
         table = load_new_table(config, self, frame)
+        return self.inputs_at_end(table.values, table.time_index, origin=sentence(table.origin))
+
+    def inputs_at_end(
+        self, series: np.ndarray, time_index: pd.DatetimeIndex | None = None, *, origin: str = "The data"
+    ) -> tuple[np.ndarray, ForecastContext]:
+        """Model input for forecasting the `horizon` steps after the last row of a checked series.
+
+        What `make_inputs` does once its frame is read and checked; a forecast past
+        the horizon calls it again on the series extended by its own forecasts.
+
+        Args:
+            series: `(n_time, len(columns))` in original units, columns as `self.columns`,
+                already checked (`load_new_table`). Only the last `lookback + first_valid`
+                rows are used.
+            time_index: The rows' timestamps, or None.
+            origin: The series' name opening a sentence, for messages.
+
+        Returns:
+            As `make_inputs`.
+
+        Raises:
+            DataError: fewer than `lookback + first_valid` rows.
+        """
         need = self.lookback + self.first_valid
-        if len(table.values) < need:
+        if len(series) < need:
             extra = f" plus {self.first_valid} for differencing" if self.first_valid else ""
             raise DataError(
-                f"{sentence(table.origin)} has {len(table.values)} row(s); forecasting needs at least {need} "
+                f"{origin} has {len(series)} row(s); forecasting needs at least {need} "
                 f"(`lookback` {self.lookback}{extra}). Give a longer history."
             )
-        values = table.values[-need:]
-        model = self.apply(values, origin=sentence(table.origin), row_offset=len(table.values) - need)
+        values = series[-need:]
+        model = self.apply(values, origin=origin, row_offset=len(series) - need)
         block = model[None, -self.lookback :, :].copy()
         ref = window_reference(block, self.window_norm, self.window_norm_mode)
         target_ref = target_reference(
@@ -476,8 +499,8 @@ class Transform:
         x = apply_window_norm(block, ref, self.window_norm_mode)[:, :, self.feature_index]
         stages = self.stages_of_targets(values[:, self.target_index])
         context = self.context_at(stages, np.array([len(values)]), target_ref)
-        if self.frequency is not None and table.time_index is not None:
-            steps = pd.date_range(table.time_index[-1], periods=self.gap + self.horizon + 1, freq=self.frequency)
+        if self.frequency is not None and time_index is not None:
+            steps = pd.date_range(time_index[-1], periods=self.gap + self.horizon + 1, freq=self.frequency)
             context.times = steps[self.gap + 1 :]
         return np.ascontiguousarray(x, dtype=np.float32), context
 

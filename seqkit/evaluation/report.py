@@ -426,6 +426,37 @@ def aggregate_table(aggregate: Mapping[str, Any], *, metrics: Sequence[str] = ("
     return _render([f"mean ± std over {k} folds", *names], rows)
 
 
+def step_table(aggregate: Mapping[str, Any], *, metrics: Sequence[str] = ("mae", "rmse")) -> str:
+    """Formats a backtest's error per horizon step: how it grows with the step, forecasters side by side.
+
+    Args:
+        aggregate: `{"folds": K, "per_step": {forecaster: {metric: [v] * horizon}}}`,
+            each value the mean over the folds at that step.
+        metrics: The metric keys shown for each forecaster.
+
+    Returns:
+        Multi-line text: a title, then a row per step (1-based), e.g.
+
+        ```
+        per horizon step, mean over 6 folds
+                 model        seasonal_naive
+        step    MAE   RMSE    MAE   RMSE
+        1     12.03  12.03  30.17  30.17
+        ```
+    """
+    per_step = aggregate["per_step"]
+    names = list(per_step)
+    horizon = len(per_step[names[0]][metrics[0]])
+    header = ["step"] + [METRIC_LABELS[key].split()[0] for _ in names for key in metrics]
+    digits = {key: _decimals([v for name in names for v in per_step[name][key] if v is not None]) for key in metrics}
+    rows = [
+        [str(step + 1)] + [_cell(per_step[name][key][step], digits[key]) for name in names for key in metrics]
+        for step in range(horizon)
+    ]
+    title = f"per horizon step, mean over {aggregate['folds']} folds"
+    return f"{title}\n{_grouped([('', 1), *((name, len(metrics)) for name in names)], header, rows)}"
+
+
 def quantile_table(results: Mapping[str, Mapping[str, Any]]) -> str:
     """Formats quantile scores side by side: weighted quantile loss, then each interval's coverage and width.
 

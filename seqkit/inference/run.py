@@ -23,7 +23,7 @@ from pathlib import Path
 
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
-from seqkit.errors import RunError, SeqkitError
+from seqkit.errors import ConfigError, RunError, SeqkitError
 from seqkit.files import read_json_object, sha256_file
 from seqkit.tasks import Task, task_for
 
@@ -100,7 +100,7 @@ class Run:
             prepared = self.task.prepare(data=self.task.read_data(data), preprocessing=self.preprocessing)
         return self.task.evaluate(self.model, prepared).metrics
 
-    def predict(self, data):
+    def predict(self, data, *, steps: int | None = None):
         """Predict from the end of new data, in original units.
 
         Args:
@@ -108,6 +108,13 @@ class Run:
                 columns (and its time column, if it had one), at least
                 `lookback` rows long; only its last `lookback` rows feed the
                 model, but all of it is checked exactly as the training data was.
+            steps: A forecast run's number of steps (default: its horizon). Up to
+                the horizon, the direct forecast cut to `steps`; past it, the model
+                is applied to its own forecasts, `horizon` steps at a time (see
+                `seqkit.inference.recursive`), which is less reliable than the
+                direct multi-step output. A run with covariates (features that are
+                not targets) then needs their future values: trailing rows of
+                `data` with every target empty and every covariate filled.
 
         Returns:
             A forecast: one row per forecast step, the timestamp (or step number)
@@ -119,10 +126,19 @@ class Run:
             DataError: Missing columns, too few rows, non-numeric or empty cells,
                 timestamps out of order, duplicated or missing (under
                 `data.missing: error`), in the words training uses, naming the
-                file (or DataFrame), row, line and column.
+                file (or DataFrame), row, line and column; with `steps` past the
+                horizon, covariates without enough future rows.
+            ConfigError: `steps` below 1, not a whole number, given to a run that is
+                not a forecast, or past the horizon of a run trained with a `gap`.
             RunError: A language model (use `generate`).
         """
-        return self.task.predict(self.model, self.preprocessing, data)
+        if steps is None:
+            return self.task.predict(self.model, self.preprocessing, data)
+        if self.task.name != "forecast":
+            raise ConfigError(f"`steps` (--steps) is for forecast runs, not a {self.task.title} run; leave it out")
+        from seqkit.inference.recursive import forecast_steps
+
+        return forecast_steps(self.task, self.model, self.preprocessing, data, steps)
 
     def generate(self, prompt: str, length: int = 200, *, temperature: float = 1.0, seed: int | None = None) -> str:
         """Continue `prompt` with `length` tokens sampled from a language-model run.

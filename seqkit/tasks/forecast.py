@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from seqkit.errors import RunError
 from seqkit.models.spec import SequenceSpec
 from seqkit.tasks.base import Evaluation, Task, count, split_counts, time_steps
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclasses.dataclass
+class Forecast:
+    """Forecast steps after the end of a series, in original units (direct, or by recursion past the horizon).
+
+    Attributes:
+        point: float64 `(steps, n_targets)`; the median of a quantile run.
+        quantiles: float64 `(steps, n_targets, n_levels)`, levels ascending, or None.
+        times: The steps' timestamps, or None when the series has none (or no regular grid).
+    """
+
+    point: np.ndarray
+    quantiles: np.ndarray | None = None
+    times: pd.DatetimeIndex | None = None
 
 
 class ForecastTask(Task):
@@ -168,24 +189,47 @@ class ForecastTask(Task):
             target and level, ascending, the median keeping the target's own
             name: `Passengers_q0.1`, `Passengers`, `Passengers_q0.9`.
         """
-        import pandas as pd
+        from seqkit.data.sources import load_new_table, sentence
 
+        table = load_new_table(self.config.data, preprocessing, self.read_data(data))
+        origin = sentence(table.origin)
+        forecast = self.forecast_at_end(model, preprocessing, table.values, table.time_index, origin=origin)
+        return self.forecast_frame(preprocessing, forecast)
+
+    def forecast_at_end(
+        self, model, preprocessing, series: np.ndarray, time_index=None, *, origin: str = "The data"
+    ) -> Forecast:
+        """The model's `horizon` steps after the last row of a checked series, in original units.
+
+        Args:
+            model: The trained model.
+            preprocessing: The run's fitted `Transform`.
+            series: `(n_time, len(preprocessing.columns))` in original units, checked
+                as new data is (`load_new_table`).
+            time_index: The rows' timestamps, or None.
+            origin: The series' name opening a sentence, for messages.
+        """
         from seqkit.models import predict_array
 
-        x, context = preprocessing.make_inputs(self.read_data(data), self.config.data)
+        x, context = preprocessing.inputs_at_end(series, time_index, origin=origin)
         y_model = predict_array(model, x, stateful_batch=self.fixed_batch)
         point, y_q = self._levels_to_original(y_model, lambda y: preprocessing.to_original(y, context))
-        if y_q is None:
-            result = pd.DataFrame(point[0], columns=list(preprocessing.targets))
+        return Forecast(point[0], None if y_q is None else y_q[0], getattr(context, "times", None))
+
+    def forecast_frame(self, preprocessing, forecast: Forecast):
+        """A forecast as `predict` returns it: the timestamp (or step number 1, 2, ...), then the targets' columns."""
+        import pandas as pd
+
+        if forecast.quantiles is None:
+            result = pd.DataFrame(forecast.point, columns=list(preprocessing.targets))
         else:
             columns = {}
             for j, name in enumerate(preprocessing.targets):
                 for k, q in enumerate(self.quantiles):
-                    columns[name if q == 0.5 else f"{name}_q{q:g}"] = y_q[0, :, j, k]
+                    columns[name if q == 0.5 else f"{name}_q{q:g}"] = forecast.quantiles[:, j, k]
             result = pd.DataFrame(columns)
-        times = getattr(context, "times", None)
-        if times is not None:
-            result.insert(0, preprocessing.time_column or "time", pd.DatetimeIndex(times))
+        if forecast.times is not None:
+            result.insert(0, preprocessing.time_column or "time", pd.DatetimeIndex(forecast.times))
         else:
             result.insert(0, "step", np.arange(1, len(result) + 1))
         return result
