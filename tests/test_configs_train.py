@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import seqkit
@@ -24,10 +25,22 @@ def _overall(run, name):
 
 
 @pytest.mark.slow
-def test_quickstart_beats_seasonal_naive_on_the_final_12_months(tmp_path):
+def test_quickstart_beats_seasonal_naive_at_its_13_test_origins(tmp_path):
+    """The test split is the final 24 months: 13 forecasts of 12 months, from 1959-01 to 1960-01."""
+    from seqkit.data import load_dataset
+
     run = seqkit.train("configs/quickstart.yaml", runs_dir=tmp_path, verbose=0)
+    results = run.metrics["results"]
+    assert [results[name]["n_windows"] for name in ("model", "naive", "seasonal_naive")] == [13, 13, 13]
+    # NumPy reference: origin o (first forecast row, 120..132) is forecast by repeating rows o-12..o-1;
+    # MASE divides by the mean seasonal (lag-12) absolute change over the 108 training rows.
+    passengers = load_dataset("airline")["Passengers"].to_numpy(float)
+    origins = np.arange(120, 133)
+    errors = np.stack([passengers[o : o + 12] - passengers[o - 12 : o] for o in origins])
+    scale = np.mean(np.abs(passengers[12:108] - passengers[:96]))
     model, seasonal = _overall(run, "model"), _overall(run, "seasonal_naive")
-    assert seasonal["rmse"] == pytest.approx(50.7, abs=0.05)  # 1960 forecast by repeating 1959
+    assert seasonal["rmse"] == pytest.approx(np.sqrt(np.mean(errors**2)), rel=1e-9)  # 53.37
+    assert seasonal["mase"] == pytest.approx(np.mean(np.abs(errors)) / scale, rel=1e-9)  # 1.683
     assert model["rmse"] < seasonal["rmse"]
     assert model["mase"] < 1
 

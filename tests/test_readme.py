@@ -136,7 +136,7 @@ def test_readme_example_output_shows_what_the_quickstart_config_prints():
         period=task.seasonal_period(prepared),
     )
     table = comparison_table(results).splitlines()
-    assert table[0] in lines and table[1] in lines  # the title (1 window x 12 steps) and the columns
+    assert table[0] in lines and table[1] in lines  # the title (13 windows x 12 steps) and the columns
     metric_rows = [row for row in table[2:] if row.rsplit(maxsplit=3)[0] in METRIC_KEYS]
     shown = lines[lines.index(table[1]) + 1 :][: len(metric_rows)]
     # Each row's name, and both baselines' values to the digits shown; the model's column is the README run's.
