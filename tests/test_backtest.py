@@ -107,6 +107,11 @@ def test_backtest_writes_the_folds_the_fold_arithmetic_gives(config_file, tmp_pa
     assert [int(r["origin"]) for r in rows] == [54, 60, 66]
     assert [float(r["model_mase"]) for r in rows] == [r["results"]["model"]["overall"]["mase"] for r in saved["folds"]]
 
+    # A point forecast has no quantile scores: none per fold, in the aggregate, printed or in backtest.csv.
+    assert "quantiles" not in aggregate and all("quantiles" not in r for r in saved["folds"])
+    assert "quantile" not in out and "pooled" not in out
+    assert not [column for column in rows[0] if "coverage" in column or "wql" in column]
+
 
 @pytest.mark.parametrize("refit,trained_on", [("once", [1, 1, 1]), (2, [1, 1, 3])])
 def test_refit_once_or_every_n_folds_trains_that_many_models(config_file, tmp_path, monkeypatch, refit, trained_on):
@@ -236,7 +241,7 @@ def test_a_quantile_backtest_scores_each_folds_intervals_and_pools_their_coverag
         assert line.split()[:3] == [str(r["fold"]), r["origin_time"], "3"]
         assert line.split()[4::3] == [f"{100 * s['intervals'][0]['coverage']:.2f}" for s in (model, base)]
     pooled = aggregate["pooled"]["model"]["coverage_80"]
-    assert f"80% interval: the model's covers {100 * pooled:.2f}% of the 54 test values pooled over the folds" in out
+    assert f"model's 80% interval: covered {100 * pooled:.2f}% of the 54 test values pooled over the folds" in out
     assert "pooled: counted over all 54 forecast values of the 3 folds' test windows" in out
 
     # backtest.csv: a fold's quantile scores as columns, every digit.
@@ -248,12 +253,3 @@ def test_a_quantile_backtest_scores_each_folds_intervals_and_pools_their_coverag
             assert float(row[f"{name}_coverage_80"]) == scores["intervals"][0]["coverage"]
             assert float(row[f"{name}_width_80"]) == scores["intervals"][0]["width"]
             assert float(row[f"{name}_wql"]) == scores["wql"]
-
-
-def test_a_point_forecast_backtest_has_no_quantile_scores(config_file, tmp_path, capsys):
-    result = seqkit.backtest(config_file, folds=2, runs_dir=tmp_path / "runs", overrides=["train.epochs=1"])
-    out = capsys.readouterr().out
-    assert "quantiles" not in result.aggregate and all("quantiles" not in r for r in result.folds)
-    assert "quantile" not in out and "pooled" not in out
-    header = (result.path / "backtest.csv").read_text().splitlines()[0]
-    assert "coverage" not in header and "wql" not in header

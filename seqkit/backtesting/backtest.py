@@ -364,9 +364,9 @@ def _report(records: list[dict], aggregate: dict) -> str:
     if quantiles is None:
         return report
     lines = [
-        f"{interval_label(i)}% interval: the model's covers {100 * quantiles['pooled']['model'][key]:.2f}% of "
-        f"the {quantiles['values']} test values pooled over the folds (mean of the folds' coverages "
-        f"{_percent(quantiles['mean']['model'][key])}), nominal {interval_label(i)}%"
+        f"model's {interval_label(i)}% interval: covered {100 * quantiles['pooled']['model'][key]:.2f}% of the "
+        f"{quantiles['values']} test values pooled over the folds (the folds' mean: "
+        f"{_percent(quantiles['mean']['model'][key])}); nominal {interval_label(i)}%"
         for i in quantiles["intervals"]
         for key in [f"coverage_{interval_label(i)}"]
     ]
