@@ -517,9 +517,9 @@ def quantile_fold_table(folds: Sequence[Mapping[str, Any]]) -> str:
 
         ```
         quantile forecasts per fold (test split, original units; levels 0.1, 0.5, 0.9)
-                                                model                     seasonal_naive
-        fold  origin  test windows    wQL  80% cov %  80% width    wQL  80% cov %  80% width
-        1     1963              38  0.213      76.32      62.41  0.385      81.58      96.02
+                                                   model                     seasonal_naive
+        fold      origin  test windows     wQL  80% cov %  80% width     wQL  80% cov %  80% width
+        1     1909-01-01            38  0.1840      92.11      58.18  0.2446      87.72      69.22
         ```
     """
     names = list(folds[0]["quantiles"])
@@ -559,11 +559,13 @@ def quantile_aggregate_table(aggregate: Mapping[str, Any]) -> str:
         what "pooled" counts, e.g.
 
         ```
-        quantiles over 6 folds             model  seasonal_naive
-        wQL, mean ± std            0.215 ± 0.031   0.391 ± 0.044
-        80% coverage %, mean ± std  78.4 ± 5.12    81.1 ± 3.02
-        80% coverage %, pooled      78.51           80.92
-        ...
+        quantiles over 6 folds                model   seasonal_naive
+        wQL, mean ± std             0.1851 ± 0.0088  0.2559 ± 0.0119
+        80% coverage %, mean ± std    72.08 ± 10.38    72.37 ± 10.54
+        80% coverage %, pooled                72.08            72.37
+        80% width, mean ± std          48.09 ± 5.20     68.01 ± 1.96
+        80% width, pooled                     48.09            68.01
+        pooled: counted over all 684 forecast values of the 6 folds' test windows (...)
         ```
     """
     names = list(aggregate["mean"])
