@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rolling-origin backtest: the last K forecast origins, STEP rows apart, each fold with its own "
         "chronological train/validation/test split and preprocessing fitted on its training rows only. Prints a "
         "table per fold (model next to the naive and seasonal-naive baselines), the mean, spread and wins over "
-        "the folds and the error per forecast step, and writes RUNS_DIR/<name>/backtest-<timestamp>/ with "
+        "the folds and the error per forecast step (a quantile head: also each fold's interval coverage, width and "
+        "wQL, their mean and spread, and the coverage pooled over every fold's test values), and writes "
+        "RUNS_DIR/<name>/backtest-<timestamp>/ with "
         "backtest.json, backtest.csv, backtest_steps.csv and backtest.png.",
     )
     _config_args(backtest)

@@ -107,6 +107,11 @@ def test_backtest_writes_the_folds_the_fold_arithmetic_gives(config_file, tmp_pa
     assert [int(r["origin"]) for r in rows] == [54, 60, 66]
     assert [float(r["model_mase"]) for r in rows] == [r["results"]["model"]["overall"]["mase"] for r in saved["folds"]]
 
+    # A point forecast has no quantile scores: none per fold, in the aggregate, printed or in backtest.csv.
+    assert "quantiles" not in aggregate and all("quantiles" not in r for r in saved["folds"])
+    assert "quantile" not in out and "pooled" not in out
+    assert not [column for column in rows[0] if "coverage" in column or "wql" in column]
+
 
 @pytest.mark.parametrize("refit,trained_on", [("once", [1, 1, 1]), (2, [1, 1, 3])])
 def test_refit_once_or_every_n_folds_trains_that_many_models(config_file, tmp_path, monkeypatch, refit, trained_on):
@@ -172,3 +177,79 @@ def test_a_folds_model_ends_with_its_best_epochs_weights():
     keep.on_train_end()
     assert keep.best == {"epoch": 2, "value": 1.0}
     np.testing.assert_array_equal(model.get_weights()[0], kept[1][0])
+
+
+def test_a_quantile_backtest_scores_each_folds_intervals_and_pools_their_coverage(
+    config_file, write_yaml, tmp_path, capsys
+):
+    # The fixture's 72 monthly rows, forecast as quantiles (coverage and width of the 0.1-0.9 interval, wQL).
+    config = write_yaml(
+        CONFIG.replace("model: {cell: gru, layers: [4]}",
+                       "model: {cell: gru, layers: [4], head: {type: forecast, quantiles: [0.1, 0.5, 0.9]}}")
+        .replace("test: 6}", "test: 8}").replace("epochs: 5", "epochs: 2"),
+        name="quantiles.yaml",
+    )
+    runs = tmp_path / "runs"
+    assert main(["backtest", str(config), "--folds", "3", "--step", "4", "--runs-dir", str(runs)]) == 0
+    out = capsys.readouterr().out
+    (folder,) = (runs / "quantiles").iterdir()
+    saved = json.loads((folder / "backtest.json").read_text())
+    folds, aggregate = saved["folds"], saved["aggregate"]["quantiles"]
+    assert [r["test_windows"] for r in folds] == [3, 3, 3]  # test 8 rows, horizon 6: windows at 3 origins each
+    assert aggregate["levels"] == [0.1, 0.5, 0.9]
+    assert aggregate["intervals"] == [{"lower": 0.1, "upper": 0.9, "nominal": 0.8}]
+
+    # The baseline interval of each fold, recomputed from the CSV: the seasonal naive (12 months back) plus
+    # the 0.1 and 0.9 quantiles of its errors on the fold's training rows.
+    series = pd.read_csv(tmp_path / "series.csv")["value"].to_numpy()
+    for r in folds:
+        train_end = r["train_rows"][1]
+        errors = series[12:train_end] - series[: train_end - 12]
+        low, high = np.quantile(errors, [0.1, 0.9])
+        starts = np.arange(r["test_rows"][0], r["test_rows"][1] - 6 + 1)
+        targets = starts[:, None] + np.arange(6)
+        actual, point = series[targets], series[starts[:, None] - 12 + np.arange(6)]
+        baseline = r["quantiles"]["seasonal_naive"]["intervals"][0]
+        assert baseline["coverage"] == np.mean((actual >= point + low) & (actual <= point + high))
+        assert baseline["width"] == pytest.approx(high - low, rel=1e-12)
+        assert r["quantiles"]["model"]["n_windows"] * 6 == r["test_windows"] * 6 == actual.size
+
+    # Mean and spread over the folds, and the coverage pooled over every forecast value of every fold: the
+    # covered values of all folds over all their values, i.e. the folds' coverages weighted by their windows.
+    values = [r["test_windows"] * 6 for r in folds]
+    assert aggregate["values"] == sum(values) == 54
+    for name in ("model", "seasonal_naive"):
+        intervals = [r["quantiles"][name]["intervals"][0] for r in folds]
+        coverage = [i["coverage"] for i in intervals]
+        covered = [c * n for c, n in zip(coverage, values, strict=True)]
+        assert covered == [round(c) for c in covered]  # a fold's coverage is a whole count over its values
+        pooled = aggregate["pooled"][name]
+        assert pooled["covered_80"] == sum(round(c) for c in covered)
+        assert pooled["coverage_80"] == pooled["covered_80"] / 54
+        assert pooled["coverage_80"] == pytest.approx(np.average(coverage, weights=values), rel=1e-12)
+        assert pooled["width_80"] == pytest.approx(np.average([i["width"] for i in intervals], weights=values))
+        assert aggregate["mean"][name]["coverage_80"] == pytest.approx(np.mean(coverage), rel=1e-12)
+        assert aggregate["std"][name]["coverage_80"] == pytest.approx(np.std(coverage), rel=1e-12)
+        wql = [r["quantiles"][name]["wql"] for r in folds]
+        assert aggregate["mean"][name]["wql"] == pytest.approx(np.mean(wql), rel=1e-12)
+
+    # Printed after the point-metric tables, each fold's coverage in percent as its own evaluation gave it.
+    assert out.index("per horizon step, mean over 3 folds") < out.index("quantile forecasts per fold")
+    table = out[out.index("quantile forecasts per fold"):].splitlines()[3:6]
+    for line, r in zip(table, folds, strict=True):
+        model, base = r["quantiles"]["model"], r["quantiles"]["seasonal_naive"]
+        assert line.split()[:3] == [str(r["fold"]), r["origin_time"], "3"]
+        assert line.split()[4::3] == [f"{100 * s['intervals'][0]['coverage']:.2f}" for s in (model, base)]
+    pooled = aggregate["pooled"]["model"]["coverage_80"]
+    assert f"model's 80% interval: covered {100 * pooled:.2f}% of the 54 test values pooled over the folds" in out
+    assert "pooled: counted over all 54 forecast values of the 3 folds' test windows" in out
+
+    # backtest.csv: a fold's quantile scores as columns, every digit.
+    with (folder / "backtest.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    for row, r in zip(rows, folds, strict=True):
+        for name in ("model", "seasonal_naive"):
+            scores = r["quantiles"][name]
+            assert float(row[f"{name}_coverage_80"]) == scores["intervals"][0]["coverage"]
+            assert float(row[f"{name}_width_80"]) == scores["intervals"][0]["width"]
+            assert float(row[f"{name}_wql"]) == scores["wql"]

@@ -14,7 +14,9 @@ with one MASE scale from the fold's training rows.
 The backtest directory, `RUNS_DIR/<name>/backtest-<timestamp>/`, is written
 once every fold has been scored (a refused or interrupted backtest leaves
 nothing): `config.yaml` (the config as run), `backtest.json` (every fold's
-rows, origin and scores, and the aggregate), `backtest.csv` (a row per fold),
+rows, origin and scores, and the aggregate; a quantile run's folds also carry their
+interval coverage, width and wQL, and the aggregate their mean, spread and pooled
+coverage), `backtest.csv` (a row per fold),
 `backtest_steps.csv` (a row per horizon step: how the error grows with it) and
 `backtest.png` (every fold's forecasts against the actual series).
 """
@@ -58,11 +60,18 @@ class BacktestResult:
             `rows`, `train_rows`, `val_rows`, `test_rows`, `fit_rows` (`[lo, hi)` of
             the series), `test_windows`, `model_fold` (the fold whose training rows
             the model was fitted on), `epochs`, `best_epoch` (None on folds that
-            re-applied an earlier fold's model) and `results` (`evaluate_forecast`).
+            re-applied an earlier fold's model), `results` (`evaluate_forecast`) and, for a
+            quantile run, `quantiles` (`evaluate_quantiles`: the model's and the baseline
+            interval's wQL, and each central interval's coverage and width).
         aggregate: `folds` (K), `mean` and `std` (numpy's, ddof 0) of each metric per
             forecaster over the folds, `per_step`: per forecaster and metric, the mean
             over the folds at each horizon step (a list, step 1 first), and `wins`: per
-            baseline, in how many folds the model's metric was lower.
+            baseline, in how many folds the model's metric was lower. A quantile run adds
+            `quantiles`: `levels`, `intervals`, `values` (forecast values over all folds),
+            `mean` and `std` over the folds of `wql`, `coverage_80`, `width_80` (one pair
+            per central interval, coverage a fraction) per forecaster, and `pooled`: each
+            interval's coverage and width over every forecast value of every fold
+            (`covered_80`: how many values it covered).
         fits: How many models were trained.
         report: The printed per-fold table and aggregate.
     """
@@ -227,6 +236,7 @@ def _run_folds(config, plan, whole, frame, every: int, say, verbose):
             "best_epoch": None if best is None else best["epoch"],
             "seasonal_period": evaluation.metrics["seasonal_period"],
             "results": evaluation.metrics["results"],
+            **({"quantiles": evaluation.metrics["quantiles"]} if "quantiles" in evaluation.metrics else {}),
         })
     return records, forecasts, fits
 
@@ -250,7 +260,7 @@ def _aggregate(records: list[dict]) -> dict:
         name: {key: np.mean([r["results"][name]["per_step"][key] for r in records], axis=0) for key in keys}
         for name in names
     }
-    return {
+    aggregate = {
         "folds": len(records),
         "mean": {name: {key: _finite(np.mean(v)) for key, v in per.items()} for name, per in values.items()},
         "std": {name: {key: _finite(np.std(v)) for key, v in per.items()} for name, per in values.items()},
@@ -258,6 +268,61 @@ def _aggregate(records: list[dict]) -> dict:
                      for name, per in per_step.items()},
         "wins": {name: {key: _wins(values["model"][key], values[name][key]) for key in keys}
                  for name in names if name != "model"},
+    }
+    if "quantiles" in records[0]:
+        aggregate["quantiles"] = _aggregate_quantiles(records)
+    return aggregate
+
+
+def _quantile_scores(quantiles: dict) -> dict[str, dict[str, float]]:
+    """A fold's `evaluate_quantiles` output as `{forecaster: {"wql", "coverage_80", "width_80", ...}}`."""
+    from seqkit.evaluation.report import interval_label
+
+    return {
+        name: {"wql": scores["wql"]}
+        | {f"{kind}_{interval_label(i)}": i[kind] for i in scores["intervals"] for kind in ("coverage", "width")}
+        for name, scores in quantiles.items()
+    }
+
+
+def _aggregate_quantiles(records: list[dict]) -> dict:
+    """Mean and spread of each quantile score over the folds, and each interval's coverage and width pooled.
+
+    Pooled counts every forecast value of every fold's test windows once per fold: the
+    covered values of all folds over all their values (a fold's coverage is its covered
+    count over its `n_windows * horizon * n_targets` values, so the count is recovered
+    exactly by rounding), and the mean width over the same values. It is the folds'
+    coverages weighted by their test windows, not their plain mean.
+    """
+    from seqkit.evaluation.report import interval_label
+
+    first = records[0]["quantiles"]
+    names = list(first)
+    intervals = [{key: i[key] for key in ("lower", "upper", "nominal")} for i in first["model"]["intervals"]]
+    scores = [_quantile_scores(r["quantiles"]) for r in records]
+    keys = list(scores[0]["model"])
+    counts = [
+        {name: s["n_windows"] * s["horizon"] * s["n_targets"] for name, s in r["quantiles"].items()} for r in records
+    ]
+    pooled = {}
+    for name in names:
+        total = sum(c[name] for c in counts)
+        pooled[name] = {}
+        for k, interval in enumerate(intervals):
+            label = interval_label(interval)
+            per_fold = [(r["quantiles"][name]["intervals"][k], c[name]) for r, c in zip(records, counts, strict=True)]
+            covered = sum(round(i["coverage"] * n) for i, n in per_fold)
+            pooled[name][f"coverage_{label}"] = covered / total
+            pooled[name][f"width_{label}"] = sum(i["width"] * n for i, n in per_fold) / total
+            pooled[name][f"covered_{label}"] = covered
+    return {
+        "folds": len(records),
+        "levels": first["model"]["quantiles"],
+        "intervals": intervals,
+        "values": sum(c["model"] for c in counts),
+        "mean": {name: {key: _finite(np.mean([s[name][key] for s in scores])) for key in keys} for name in names},
+        "std": {name: {key: _finite(np.std([s[name][key] for s in scores])) for key in keys} for name in names},
+        "pooled": pooled,
     }
 
 
@@ -272,7 +337,14 @@ def _finite(value) -> float | None:
 
 
 def _report(records: list[dict], aggregate: dict) -> str:
-    from seqkit.evaluation.report import aggregate_table, fold_table, step_table
+    from seqkit.evaluation.report import (
+        aggregate_table,
+        fold_table,
+        interval_label,
+        quantile_aggregate_table,
+        quantile_fold_table,
+        step_table,
+    )
 
     rows = [
         {**r, "origin": r["origin_time"] or r["origin"], "train_rows": r["fit_rows"][1] - r["fit_rows"][0]}
@@ -284,10 +356,25 @@ def _report(records: list[dict], aggregate: dict) -> str:
         f"model beats {baseline} on MASE in {aggregate['wins'][baseline]['mase']} of {aggregate['folds']} folds; "
         f"mean MASE {_number(mean['model']['mase'])} vs {_number(mean[baseline]['mase'])}"
     )
-    return (
+    report = (
         f"per fold (test split, original units):\n{fold_table(rows)}\n\n{aggregate_table(aggregate)}\n{line}\n\n"
         f"{step_table(aggregate)}"
     )
+    quantiles = aggregate.get("quantiles")
+    if quantiles is None:
+        return report
+    lines = [
+        f"model's {interval_label(i)}% interval: covered {100 * quantiles['pooled']['model'][key]:.2f}% of the "
+        f"{quantiles['values']} test values pooled over the folds (the folds' mean: "
+        f"{_percent(quantiles['mean']['model'][key])}); nominal {interval_label(i)}%"
+        for i in quantiles["intervals"]
+        for key in [f"coverage_{interval_label(i)}"]
+    ]
+    return f"{report}\n\n{quantile_fold_table(rows)}\n\n{quantile_aggregate_table(quantiles)}\n" + "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}%"
 
 
 def _csv_number(value: float | None) -> str:
@@ -297,6 +384,28 @@ def _csv_number(value: float | None) -> str:
 
 def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
+
+
+def _folds_csv(folds: list[dict], names: list[str]) -> str:
+    """`backtest.csv`: a row per fold, each forecaster's point metrics, then (a quantile run) its quantile scores."""
+    from seqkit.evaluation.metrics import FORECAST_METRICS
+
+    quantiles = [_quantile_scores(r["quantiles"]) for r in folds] if "quantiles" in folds[0] else None
+    quantile_columns = [] if quantiles is None else [(name, key) for name in quantiles[0] for key in quantiles[0][name]]
+    header = ["fold", "origin", "origin_time", "train_rows", "test_windows", "model_fold"] + [
+        f"{name}_{key}" for name in names for key in FORECAST_METRICS
+    ] + [f"{name}_{key}" for name, key in quantile_columns]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    for k, r in enumerate(folds):
+        writer.writerow(
+            [r["fold"], r["origin"], r["origin_time"] or "", r["fit_rows"][1] - r["fit_rows"][0], r["test_windows"],
+             r["model_fold"]]
+            + [repr(r["results"][name]["overall"][key]) for name in names for key in FORECAST_METRICS]
+            + [_csv_number(_finite(quantiles[k][name][key])) for name, key in quantile_columns]
+        )
+    return text.getvalue()
 
 
 def _write(result: BacktestResult, whole, plan, forecasts, *, window: str, step, refit) -> None:
@@ -318,19 +427,7 @@ def _write(result: BacktestResult, whole, plan, forecasts, *, window: str, step,
     }
     atomic_write_json(path / BACKTEST_JSON, document)
     names = list(result.folds[0]["results"])
-    header = ["fold", "origin", "origin_time", "train_rows", "test_windows", "model_fold"] + [
-        f"{name}_{key}" for name in names for key in FORECAST_METRICS
-    ]
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    for r in result.folds:
-        writer.writerow(
-            [r["fold"], r["origin"], r["origin_time"] or "", r["fit_rows"][1] - r["fit_rows"][0], r["test_windows"],
-             r["model_fold"]]
-            + [repr(r["results"][name]["overall"][key]) for name in names for key in FORECAST_METRICS]
-        )
-    atomic_write_text(path / BACKTEST_CSV, text.getvalue())
+    atomic_write_text(path / BACKTEST_CSV, _folds_csv(result.folds, names))
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(["step"] + [f"{name}_{key}" for name in names for key in FORECAST_METRICS])

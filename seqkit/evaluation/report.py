@@ -497,3 +497,100 @@ def quantile_table(results: Mapping[str, Mapping[str, Any]]) -> str:
         f"levels {levels})"
     )
     return f"{title}\n{_render(['metric', *names], rows)}"
+
+
+def interval_label(interval: Mapping[str, Any]) -> str:
+    """A central interval's nominal coverage in percent as the keys and columns name it: `80` for 0.1-0.9."""
+    return f"{100 * interval['nominal']:g}"
+
+
+def quantile_fold_table(folds: Sequence[Mapping[str, Any]]) -> str:
+    """Formats a quantile backtest's folds: one row per fold, wQL and each interval's coverage and width.
+
+    Args:
+        folds: Per-fold records with `fold`, `origin` (printable), `test_windows`
+            and `quantiles` (`evaluate_quantiles` output on the fold's test windows).
+
+    Returns:
+        Multi-line text: a title, then a row per fold, each forecaster's columns
+        side by side (coverage in percent), e.g.
+
+        ```
+        quantile forecasts per fold (test split, original units; levels 0.1, 0.5, 0.9)
+                                                   model                     seasonal_naive
+        fold      origin  test windows     wQL  80% cov %  80% width     wQL  80% cov %  80% width
+        1     1909-01-01            38  0.1840      92.11      58.18  0.2446      87.72      69.22
+        ```
+    """
+    names = list(folds[0]["quantiles"])
+    intervals = folds[0]["quantiles"][names[0]]["intervals"]
+    columns = ["wQL"] + [f"{interval_label(i)}% {kind}" for i in intervals for kind in ("cov %", "width")]
+    header = ["fold", "origin", "test windows"] + [column for _ in names for column in columns]
+
+    def values(fold: Mapping[str, Any], name: str) -> list[float]:
+        scores = fold["quantiles"][name]
+        return [scores["wql"]] + [v for i in scores["intervals"] for v in (100 * i["coverage"], i["width"])]
+
+    table = [[values(fold, name) for name in names] for fold in folds]
+    digits = [
+        2 if c % 2 == 1 else _decimals([row[n][c] for row in table for n in range(len(names))])
+        for c in range(len(columns))
+    ]
+    rows = [
+        [str(fold["fold"]), str(fold["origin"]), str(fold["test_windows"])]
+        + [_cell(v, digits[c]) for per in row for c, v in enumerate(per)]
+        for fold, row in zip(folds, table, strict=True)
+    ]
+    levels = ", ".join(f"{q:g}" for q in folds[0]["quantiles"][names[0]]["quantiles"])
+    title = f"quantile forecasts per fold (test split, original units; levels {levels})"
+    return f"{title}\n{_grouped([('', 3), *((name, len(columns)) for name in names)], header, rows)}"
+
+
+def quantile_aggregate_table(aggregate: Mapping[str, Any]) -> str:
+    """Formats a quantile backtest's aggregate: mean ± std over the folds, and the pooled coverage and width.
+
+    Args:
+        aggregate: A backtest aggregate's `quantiles`: `{"folds": K, "values": N,
+            "intervals": [...], "mean": {forecaster: {key: v}}, "std": {...},
+            "pooled": {forecaster: {key: v}}}` with keys `wql`, `coverage_80`, `width_80`, ...
+
+    Returns:
+        Multi-line text: a row per score (coverage in percent), then a line saying
+        what "pooled" counts, e.g.
+
+        ```
+        quantiles over 6 folds                model   seasonal_naive
+        wQL, mean ± std             0.1851 ± 0.0088  0.2559 ± 0.0119
+        80% coverage %, mean ± std    72.08 ± 10.38    72.37 ± 10.54
+        80% coverage %, pooled                72.08            72.37
+        80% width, mean ± std          48.09 ± 5.20     68.01 ± 1.96
+        80% width, pooled                     48.09            68.01
+        pooled: counted over all 684 forecast values of the 6 folds' test windows (...)
+        ```
+    """
+    names = list(aggregate["mean"])
+    mean, std, pooled = aggregate["mean"], aggregate["std"], aggregate["pooled"]
+
+    def spread(key: str, scale: float, digits: int | None = None) -> list[str]:
+        means = [None if mean[n][key] is None else scale * mean[n][key] for n in names]
+        spreads = [None if std[n][key] is None else scale * std[n][key] for n in names]
+        digits = _decimals(means) if digits is None else digits
+        return [f"{_cell(m, digits)} ± {_cell(s, digits)}" for m, s in zip(means, spreads, strict=True)]
+
+    rows = [["wQL, mean ± std", *spread("wql", 1.0)]]
+    for interval in aggregate["intervals"]:
+        label = interval_label(interval)
+        coverage, width = f"coverage_{label}", f"width_{label}"
+        widths = [pooled[n][width] for n in names]
+        rows += [
+            [f"{label}% coverage %, mean ± std", *spread(coverage, 100.0, 2)],
+            [f"{label}% coverage %, pooled", *(_cell(100 * pooled[n][coverage], 2) for n in names)],
+            [f"{label}% width, mean ± std", *spread(width, 1.0)],
+            [f"{label}% width, pooled", *(_cell(w, _decimals(widths)) for w in widths)],
+        ]
+    k = aggregate["folds"]
+    note = (
+        f"pooled: counted over all {aggregate['values']} forecast values of the {k} folds' test windows "
+        "(the folds' test windows overlap when the step is shorter than the test split)"
+    )
+    return f"{_render([f'quantiles over {k} folds', *names], rows)}\n{note}"
