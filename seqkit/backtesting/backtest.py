@@ -202,9 +202,14 @@ def _run_folds(config, plan, whole, frame, every: int, say, verbose):
     for fold in plan:
         fold_config = config.model_copy(update={"data": fold.config})
         task = task_for(fold_config)
+        trains = model is None or (every and fold.index % every == 0)
+        if trains:
+            # Each fold trains as `seqkit train` would on its rows, from a fresh session and train.seed,
+            # not from wherever the folds before it left the random streams.
+            keras.backend.clear_session()
+            keras.utils.set_random_seed(fold_config.train.seed)
         prepared = task.prepare(data=frame, rows=fold.rows)
         origin_time = None if whole.time_index is None else _time_text(whole.time_index[fold.origin])
-        trains = model is None or (every and fold.index % every == 0)
         history, best = None, None
         say(
             f"fold {fold.index + 1}/{len(plan)}: origin {origin_time or 'row ' + str(fold.origin)}, "
@@ -213,7 +218,6 @@ def _run_folds(config, plan, whole, frame, every: int, say, verbose):
             + ("" if trains else f"; the model of fold {model_fold + 1}, with this fold's preprocessing")
         )
         if trains:
-            keras.backend.clear_session()
             model = task.build_model(task.spec(prepared))
             history, best = fit_without_files(fold_config, prepared, model, verbose=2 if verbose == 2 else 0)
             model_fold, fits = fold.index, fits + 1
