@@ -131,6 +131,18 @@ def test_refit_once_or_every_n_folds_trains_that_many_models(config_file, tmp_pa
     assert [r["fit_rows"] for r in result.folds] == [[0, 48], [0, 54], [0, 60]]
 
 
+def test_the_last_fold_is_the_run_seqkit_train_makes(config_file, tmp_path):
+    # Each fold trains from a fresh session seeded with train.seed, so the last fold (the config's own split)
+    # does not depend on what the folds before it drew from the random streams.
+    overrides = ["train.epochs=3", "train.early_stopping=null"]
+    result = seqkit.backtest(config_file, folds=2, runs_dir=tmp_path / "bt", verbose=0, overrides=overrides)
+    run = seqkit.train(config_file, runs_dir=tmp_path / "runs", verbose=0, overrides=overrides)
+    last = result.folds[-1]["results"]["model"]["overall"]
+    trained = run.metrics["results"]["model"]["overall"]
+    assert last["rmse"] == pytest.approx(trained["rmse"], rel=1e-6)
+    assert last["mae"] == pytest.approx(trained["mae"], rel=1e-6)
+
+
 def test_too_many_folds_is_bad_input_saying_how_many_fit(config_file, tmp_path, capsys):
     assert main(["backtest", str(config_file), "--folds", "9", "--runs-dir", str(tmp_path / "runs")]) == 2
     assert capsys.readouterr().err == (
