@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="expanding: train on every earlier row; sliding: as many rows as the first fold")
     backtest.add_argument("--refit", default="every", metavar="every|once|N",
                           help="train a model per fold (every), once on the first fold, or every N folds")
+    backtest.add_argument("--workers", type=int, default=1, metavar="N",
+                          help="train the folds in N processes at once, each with cores/N threads (needs --refit "
+                          "every; the results are those of one process)")
     backtest.add_argument("--runs-dir", default="runs", help="folder for the backtest directory (default: runs)")
     backtest.add_argument("--quiet", action="store_true", help="print only the saved directory, and errors")
     backtest.set_defaults(handler=_backtest)
@@ -266,6 +269,7 @@ def _backtest(args: argparse.Namespace) -> int:
         refit=refit,
         runs_dir=args.runs_dir,
         verbose=0 if args.quiet else "auto",
+        workers=args.workers,
     )
     if args.quiet:
         print(f"saved: {result.path}")

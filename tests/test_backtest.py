@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
+import os
 from pathlib import Path
 
 import keras
@@ -265,3 +267,56 @@ def test_a_quantile_backtest_scores_each_folds_intervals_and_pools_their_coverag
             assert float(row[f"{name}_coverage_80"]) == scores["intervals"][0]["coverage"]
             assert float(row[f"{name}_width_80"]) == scores["intervals"][0]["width"]
             assert float(row[f"{name}_wql"]) == scores["wql"]
+
+
+def test_folds_in_worker_processes_give_the_serial_backtest(config_file, tmp_path, capsys):
+    # Each fold trains from a fresh session seeded with train.seed, in whichever process: the two backtests agree
+    # to the last digit, fold by fold, in the same order, and write the same files.
+    overrides = ["train.epochs=2"]
+    serial = seqkit.backtest(config_file, folds=3, runs_dir=tmp_path / "serial", verbose=0, overrides=overrides)
+    assert main(["backtest", str(config_file), "--folds", "3", "--workers", "2", "--set", "train.epochs=2",
+                 "--runs-dir", str(tmp_path / "parallel")]) == 0
+    out = capsys.readouterr().out
+    assert "folds in 2 processes, 1 thread(s) each" in out  # 2 cores here: cores // workers, at least 1
+    lines = [line for line in out.splitlines() if line.startswith("fold ") and "/3: origin" in line]
+    assert [line.split(":")[0] for line in lines] == ["fold 1/3", "fold 2/3", "fold 3/3"]  # printed in fold order
+    parallel = only_folder(tmp_path / "parallel")
+    saved = json.loads((parallel / "backtest.json").read_text())
+    assert saved["folds"] == json.loads((serial.path / "backtest.json").read_text())["folds"]
+    assert saved == json.loads((serial.path / "backtest.json").read_text())
+    for name in ("backtest.csv", "backtest_steps.csv"):
+        assert (parallel / name).read_text() == (serial.path / name).read_text()
+    assert saved["fits"] == 3 and [r["epochs"] for r in saved["folds"]] == [2, 2, 2]
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(
+    "option,message",
+    [
+        (["--workers", "0"], "--workers (workers= in Python) is how many processes train folds at once, a whole "
+                             "number of at least 1, got 0"),
+        (["--workers", "-2"], "got -2"),
+        (["--workers", "2", "--refit", "once"], "--workers 2 trains the folds in parallel, which needs --refit every"),
+        (["--workers", "2", "--refit", "2"], "which needs --refit every"),
+    ],
+)
+def test_bad_workers_are_bad_input(config_file, tmp_path, capsys, option, message):
+    assert main(["backtest", str(config_file), "--folds", "2", *option, "--runs-dir", str(tmp_path / "runs")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+class _CrashingFrame(pd.DataFrame):
+    """A frame that a child process cannot receive: unpickling it ends the process with exit status 3."""
+
+    def __reduce__(self):
+        return os._exit, (3,)
+
+
+def test_a_fold_process_that_dies_is_a_run_error_naming_the_fold(config_file, tmp_path):
+    frame = _CrashingFrame(pd.read_csv(tmp_path / "series.csv"))
+    with pytest.raises(seqkit.RunError, match=r"fold [12]'s process ended with exit status 3 before reporting"):
+        seqkit.backtest(config_file, folds=2, workers=2, frame=frame, runs_dir=tmp_path / "runs", verbose=0,
+                        overrides=["train.epochs=1"])
+    assert multiprocessing.active_children() == []  # every child has exited
+    assert not (tmp_path / "runs").exists()

@@ -19,14 +19,29 @@ interval coverage, width and wQL, and the aggregate their mean, spread and poole
 coverage), `backtest.csv` (a row per fold),
 `backtest_steps.csv` (a row per horizon step: how the error grows with it) and
 `backtest.png` (every fold's forecasts against the actual series).
+
+With `workers=N` (N > 1) and `refit="every"` the folds train in up to N child
+processes at once (`multiprocessing`'s `spawn` start method, so each child
+starts TensorFlow afresh with `max(1, cores // N)` threads, capped through the
+environment as the tuning supervisor caps its workers). A child prepares,
+fits and scores one fold exactly as the serial loop does (a fresh session
+seeded with `train.seed`), so the records are the serial backtest's, in fold
+order. Each child runs in its own process group, so Ctrl-C reaches the parent
+alone, which stops them; when `backtest` returns or raises, every child has
+exited.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
 import math
+import multiprocessing
+import os
+from collections.abc import Iterator
+from multiprocessing.connection import wait as wait_for
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +51,19 @@ import yaml
 
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
-from seqkit.errors import ConfigError
+from seqkit.errors import ConfigError, RunError, SeqkitError
 from seqkit.files import atomic_write_json, atomic_write_text
 from seqkit.tasks import task_for
 from seqkit.training.folders import new_run_dir, resolved_config
 from seqkit.training.runtime import configure_runtime
 from seqkit.training.trainer import epoch_cap, fit_without_files
+from seqkit.tuning.supervise import describe_exit, thread_environment, threads_per_process
 
 BACKTEST_JSON, BACKTEST_CSV, BACKTEST_PLOT = "backtest.json", "backtest.csv", "backtest.png"
 BACKTEST_STEPS_CSV = "backtest_steps.csv"
 REFITS = ("every", "once")
+#: Seconds a stopped child process gets to exit after SIGTERM before it is killed.
+_STOP_SECONDS = 10
 
 
 @dataclasses.dataclass
@@ -95,6 +113,7 @@ def backtest(
     runs_dir: str | Path = "runs",
     overrides: list[str] | tuple[str, ...] = (),
     verbose: int | str = "auto",
+    workers: int = 1,
 ) -> BacktestResult:
     """Train and score a forecasting config at the last `folds` forecast origins.
 
@@ -112,20 +131,26 @@ def backtest(
         overrides: `key=value` overrides, when `config` is a path.
         verbose: 0: nothing; 1 or `auto`: a line per fold and the tables; 2: also
             Keras' line per epoch.
+        workers: Processes that train folds at once; above 1 (with `refit="every"`)
+            the folds train in that many child processes, with the same results
+            as one after another.
 
     Returns:
         A `BacktestResult`.
 
     Raises:
-        ConfigError: Not a forecasting config, or `folds`, `step`, `window`, `refit`
-            out of range, or a split without test rows.
+        ConfigError: Not a forecasting config, or `folds`, `step`, `window`, `refit`,
+            `workers` out of range (or `workers` above 1 without `refit="every"`), or
+            a split without test rows.
         DataError: The data cannot be read, or the earliest fold leaves too few
             training rows (the message says how many folds fit).
-        RunError: `runs_dir` cannot hold the backtest directory.
+        RunError: `runs_dir` cannot hold the backtest directory, or a fold's child
+            process failed or ended before reporting (the message names the fold).
     """
     if not isinstance(config, ExperimentConfig):
         config = load_config(config, overrides)
     every = _refit_every(refit)
+    workers = _workers(workers, every)
     if config.data is None and frame is None:
         raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
     task = task_for(config)
@@ -140,13 +165,19 @@ def backtest(
     try:
         whole = task.prepare(data=frame)
         plan = _folds(config, whole, folds=folds, step=step, window=window)
+        processes = min(workers, len(plan))
         say(
             f"backtest: {len(plan)} folds, {window} window, origins {_step(plan, step, config)} rows apart, "
             f"refit {refit}; device: {runtime.description}"
+            + (f"; folds in {processes} processes, {threads_per_process(processes)} thread(s) each"
+               if processes > 1 else "")
         )
         if epoch_note:
             say(epoch_note)
-        records, forecasts, fits = _run_folds(config, plan, whole, frame, every, say, verbose)
+        if processes > 1:
+            records, forecasts, fits = _run_folds_in_processes(config, plan, whole, frame, processes, say, verbose)
+        else:
+            records, forecasts, fits = _run_folds(config, plan, whole, frame, every, say, verbose)
     finally:
         if runtime.mixed_precision:
             keras.mixed_precision.set_global_policy("float32")
@@ -181,6 +212,27 @@ def _refit_every(refit: str | int) -> int:
     return every
 
 
+def _workers(workers: int, every: int) -> int:
+    """The number of fold processes, checked.
+
+    Raises:
+        ConfigError: Not a whole number of at least 1, or above 1 with a refit
+            other than `every` (a re-applied model is an earlier fold's, so those
+            folds cannot train apart).
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(
+            f"--workers (workers= in Python) is how many processes train folds at once, a whole number of at "
+            f"least 1, got {workers!r}"
+        )
+    if workers > 1 and every != 1:
+        raise ConfigError(
+            f"--workers {workers} trains the folds in parallel, which needs --refit every: with --refit once or N "
+            "a later fold applies an earlier fold's model; give --refit every, or drop --workers"
+        )
+    return workers
+
+
 def _folds(config: ExperimentConfig, whole, *, folds: int, step: int | None, window: str):
     from seqkit.data.splits import backtest_folds
 
@@ -204,45 +256,183 @@ def _run_folds(config, plan, whole, frame, every: int, say, verbose):
         task = task_for(fold_config)
         trains = model is None or (every and fold.index % every == 0)
         if trains:
-            # Each fold trains as `seqkit train` would on its rows, from a fresh session and train.seed,
-            # not from wherever the folds before it left the random streams.
-            keras.backend.clear_session()
-            keras.utils.set_random_seed(fold_config.train.seed)
+            _fresh_session(fold_config)
         prepared = task.prepare(data=frame, rows=fold.rows)
-        origin_time = None if whole.time_index is None else _time_text(whole.time_index[fold.origin])
+        origin_time = _origin_time(whole, fold)
         history, best = None, None
         say(
-            f"fold {fold.index + 1}/{len(plan)}: origin {origin_time or 'row ' + str(fold.origin)}, "
-            f"{fold.fit_rows[1] - fold.fit_rows[0]} training rows, {len(prepared.train)} training windows, "
-            f"{len(prepared.test)} test"
+            _fold_line(fold, len(plan), origin_time, prepared)
             + ("" if trains else f"; the model of fold {model_fold + 1}, with this fold's preprocessing")
         )
         if trains:
             model = task.build_model(task.spec(prepared))
             history, best = fit_without_files(fold_config, prepared, model, verbose=2 if verbose == 2 else 0)
             model_fold, fits = fold.index, fits + 1
-        evaluation = task.evaluate_split(model, prepared, prepared.test, "test")
-        windows = evaluation.plot["windows"]
-        forecasts.append((windows.target_starts[:, None] + np.arange(fold.config.horizon) + fold.start,
-                          evaluation.plot["y_pred"]))
-        records.append({
-            "fold": fold.index + 1,
-            "origin": fold.origin,
-            "origin_time": origin_time,
-            "rows": [fold.start, fold.end],
-            "train_rows": list(fold.train_rows),
-            "val_rows": None if fold.val_rows is None else list(fold.val_rows),
-            "test_rows": list(fold.test_rows),
-            "fit_rows": list(fold.fit_rows),
-            "test_windows": len(prepared.test),
-            "model_fold": model_fold + 1,
-            "epochs": None if history is None else len(history.get("loss", [])),
-            "best_epoch": None if best is None else best["epoch"],
-            "seasonal_period": evaluation.metrics["seasonal_period"],
-            "results": evaluation.metrics["results"],
-            **({"quantiles": evaluation.metrics["quantiles"]} if "quantiles" in evaluation.metrics else {}),
-        })
+        record, forecast = _score_fold(task, model, prepared, fold, origin_time, model_fold, history, best)
+        records.append(record)
+        forecasts.append(forecast)
     return records, forecasts, fits
+
+
+def _fresh_session(fold_config: ExperimentConfig) -> None:
+    """Each fold trains as `seqkit train` would on its rows, from a fresh session and train.seed.
+
+    Not from wherever the folds before it left the random streams.
+    """
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(fold_config.train.seed)
+
+
+def _origin_time(whole, fold) -> str | None:
+    return None if whole.time_index is None else _time_text(whole.time_index[fold.origin])
+
+
+def _fold_line(fold, n_folds: int, origin_time: str | None, prepared) -> str:
+    """The line printed for a fold: its origin, training rows and windows."""
+    return (
+        f"fold {fold.index + 1}/{n_folds}: origin {origin_time or 'row ' + str(fold.origin)}, "
+        f"{fold.fit_rows[1] - fold.fit_rows[0]} training rows, {len(prepared.train)} training windows, "
+        f"{len(prepared.test)} test"
+    )
+
+
+def _score_fold(task, model, prepared, fold, origin_time, model_fold: int, history, best):
+    """A fold's record (as in `backtest.json`) and its forecasts `(series rows, values)` for the plot."""
+    evaluation = task.evaluate_split(model, prepared, prepared.test, "test")
+    windows = evaluation.plot["windows"]
+    forecast = (windows.target_starts[:, None] + np.arange(fold.config.horizon) + fold.start,
+                evaluation.plot["y_pred"])
+    record = {
+        "fold": fold.index + 1,
+        "origin": fold.origin,
+        "origin_time": origin_time,
+        "rows": [fold.start, fold.end],
+        "train_rows": list(fold.train_rows),
+        "val_rows": None if fold.val_rows is None else list(fold.val_rows),
+        "test_rows": list(fold.test_rows),
+        "fit_rows": list(fold.fit_rows),
+        "test_windows": len(prepared.test),
+        "model_fold": model_fold + 1,
+        "epochs": None if history is None else len(history.get("loss", [])),
+        "best_epoch": None if best is None else best["epoch"],
+        "seasonal_period": evaluation.metrics["seasonal_period"],
+        "results": evaluation.metrics["results"],
+        **({"quantiles": evaluation.metrics["quantiles"]} if "quantiles" in evaluation.metrics else {}),
+    }
+    return record, forecast
+
+
+def _run_folds_in_processes(config, plan, whole, frame, workers: int, say, verbose):
+    """`_run_folds` with `refit every`, each fold in a child process, up to `workers` at once.
+
+    Children are started with the `spawn` method and the thread caps of
+    `thread_environment` in their environment, so TensorFlow starts in each
+    with its share of the cores. Each fold's line is printed once it and every
+    fold before it have finished, so the output keeps the folds' order.
+
+    Raises:
+        RunError: A child raised, or ended without reporting its fold.
+    """
+    context = multiprocessing.get_context("spawn")
+    environment = thread_environment(threads_per_process(workers))
+    waiting, running, finished, printed = list(plan), {}, {}, 0
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                fold = waiting.pop(0)
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(
+                    target=_fold_in_process,
+                    args=(sender, config, frame, fold, len(plan), _origin_time(whole, fold), verbose),
+                    name=f"seqkit-backtest-fold-{fold.index + 1}",
+                    daemon=True,
+                )
+                with _environment(environment):
+                    process.start()
+                sender.close()  # the child holds the only writing end: its exit reads as the end of the pipe
+                running[receiver] = (fold, process)
+            for receiver in wait_for(list(running)):
+                fold, process = running.pop(receiver)
+                try:
+                    report = receiver.recv()
+                except EOFError:
+                    report = None
+                finally:
+                    receiver.close()
+                process.join()
+                finished[fold.index] = _child_result(fold, process, report)
+            while printed in finished:
+                say(finished[printed][0])
+                printed += 1
+    finally:
+        _stop([process for _, process in running.values()])
+        for receiver in running:
+            receiver.close()
+    ordered = [finished[fold.index] for fold in plan]
+    return [record for _, record, _ in ordered], [forecast for _, _, forecast in ordered], len(plan)
+
+
+def _child_result(fold, process, report):
+    """A child's `(line, record, forecast)`, or the error its report or exit stands for."""
+    name = f"fold {fold.index + 1}"
+    if report is None:
+        raise RunError(
+            f"{name}'s process ended with {describe_exit(process.exitcode)} before reporting its scores "
+            "(out of memory, or a crash in the backend?); run the backtest without --workers to see the fold's error"
+        )
+    if report[0] == "error":
+        _, kind, message, bad_input = report
+        if bad_input:
+            raise RunError(f"{name}: {message}")
+        raise RunError(f"{name} failed in its process: {kind}: {message}; run without --workers for the traceback")
+    return report[1:]
+
+
+def _fold_in_process(sender, config, frame, fold, n_folds: int, origin_time, verbose) -> None:
+    """A child process: prepare, fit and score one fold as `_run_folds` does; send what it found, or its error."""
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # Ctrl-C reaches the parent alone, which stops this process
+    try:
+        configure_runtime(config.train)
+        fold_config = config.model_copy(update={"data": fold.config})
+        task = task_for(fold_config)
+        _fresh_session(fold_config)
+        prepared = task.prepare(data=frame, rows=fold.rows)
+        model = task.build_model(task.spec(prepared))
+        history, best = fit_without_files(fold_config, prepared, model, verbose=2 if verbose == 2 else 0)
+        record, forecast = _score_fold(task, model, prepared, fold, origin_time, fold.index, history, best)
+        sender.send(("ok", _fold_line(fold, n_folds, origin_time, prepared), record, forecast))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which names the fold
+        sender.send(("error", type(exc).__name__, str(exc), isinstance(exc, SeqkitError)))
+    finally:
+        sender.close()
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """`os.environ` with `values` set (a spawned child copies it at start), restored afterwards."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _stop(processes) -> None:
+    """Terminate the child processes still running and wait for them (killed if SIGTERM is not enough)."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(_STOP_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _step(plan, step: int | None, config: ExperimentConfig) -> int:
