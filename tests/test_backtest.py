@@ -6,6 +6,10 @@ import csv
 import json
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import keras
@@ -320,3 +324,46 @@ def test_a_fold_process_that_dies_is_a_run_error_naming_the_fold(config_file, tm
                         overrides=["train.epochs=1"])
     assert multiprocessing.active_children() == []  # every child has exited
     assert not (tmp_path / "runs").exists()
+
+
+def _fold_processes(pid: int) -> list[int]:
+    """The process ids of `pid`'s spawned children (not multiprocessing's resource tracker), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+            spawned = b"spawn_main" in (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # it has exited meanwhile
+        if int(fields[1]) == pid and spawned:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_ctrl_c_stops_the_fold_processes(config_file, tmp_path):
+    # The children run in their own process group, so Ctrl-C reaches the parent alone, which stops them.
+    command = [sys.executable, "-m", "seqkit", "backtest", str(config_file), "--folds", "2", "--workers", "2",
+               "--set", "train.epochs=200", "--set", "train.early_stopping=null", "--runs-dir", str(tmp_path / "runs")]
+    parent = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    try:
+        deadline = time.monotonic() + 60
+        while len(children := [c for c in _fold_processes(parent.pid) if _alive(c)]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(children) >= 2, "the fold processes never started"
+        parent.send_signal(signal.SIGINT)
+        _, err = parent.communicate(timeout=60)
+    finally:
+        parent.kill()
+    assert parent.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+    assert not [c for c in children if _alive(c)]
+    assert not (tmp_path / "runs").exists()  # an interrupted backtest leaves nothing
