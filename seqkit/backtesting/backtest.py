@@ -33,14 +33,12 @@ exited.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import io
 import math
 import multiprocessing
 import os
-from collections.abc import Iterator
 from multiprocessing.connection import wait as wait_for
 from pathlib import Path
 from typing import Any
@@ -57,7 +55,7 @@ from seqkit.tasks import task_for
 from seqkit.training.folders import new_run_dir, resolved_config
 from seqkit.training.runtime import configure_runtime
 from seqkit.training.trainer import epoch_cap, fit_without_files
-from seqkit.tuning.supervise import describe_exit, thread_environment, threads_per_process
+from seqkit.tuning.supervise import describe_exit, scoped_environment, thread_environment, threads_per_process
 
 BACKTEST_JSON, BACKTEST_CSV, BACKTEST_PLOT = "backtest.json", "backtest.csv", "backtest.png"
 BACKTEST_STEPS_CSV = "backtest_steps.csv"
@@ -347,7 +345,7 @@ def _run_folds_in_processes(config, plan, whole, frame, workers: int, say, verbo
                     name=f"seqkit-backtest-fold-{fold.index + 1}",
                     daemon=True,
                 )
-                with _environment(environment):
+                with scoped_environment(environment):
                     process.start()
                 sender.close()  # the child holds the only writing end: its exit reads as the end of the pipe
                 running[receiver] = (fold, process)
@@ -406,21 +404,6 @@ def _fold_in_process(sender, config, frame, fold, n_folds: int, origin_time, ver
         sender.send(("error", type(exc).__name__, str(exc), isinstance(exc, SeqkitError)))
     finally:
         sender.close()
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """`os.environ` with `values` set (a spawned child copies it at start), restored afterwards."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _stop(processes) -> None:

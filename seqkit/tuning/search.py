@@ -40,7 +40,7 @@ from seqkit.tuning.results import (
     format_value,
     write_results,
 )
-from seqkit.tuning.supervise import WorkerReplaced, resident_mib, settle_oracle_state
+from seqkit.tuning.supervise import WorkerReplaced, resident_mib, scoped_environment, settle_oracle_state
 
 ROLE_VARIABLES = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
 
@@ -183,20 +183,8 @@ def distributed_role(role: str | None, oracle: str | None, worker_id: int | str 
             "KERASTUNER_ORACLE_IP": host,
             "KERASTUNER_ORACLE_PORT": port,
         }
-    saved = {name: os.environ.get(name) for name in ROLE_VARIABLES}
-    try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with scoped_environment(values):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextlib.contextmanager

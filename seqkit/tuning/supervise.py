@@ -124,6 +124,26 @@ def threads_per_process(workers: int, cores: int | None = None) -> int:
     return max(1, cores // max(1, workers))
 
 
+@contextlib.contextmanager
+def scoped_environment(values: dict[str, str | None]) -> Iterator[None]:
+    """`os.environ` with `values` set (None: removed) inside the block, as it was again after it."""
+    saved = {name: os.environ.get(name) for name in values}
+
+    def put(name: str, value: str | None) -> None:
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+    try:
+        for name, value in values.items():
+            put(name, value)
+        yield
+    finally:
+        for name, value in saved.items():
+            put(name, value)
+
+
 def thread_environment(threads: int) -> dict[str, str]:
     """Environment variables that cap a child's CPU threads (OpenMP, oneDNN, TensorFlow's pools)."""
     value = str(threads)
