@@ -34,11 +34,15 @@ def check_season(train_len: int, season: int) -> None:
         )
 
 
-def _check_targets_inside(values: np.ndarray, starts: np.ndarray, horizon: int, name: str) -> None:
-    """Every window's `horizon` targets from its start must be rows of `values`."""
+def check_targets_inside(values: np.ndarray, starts: np.ndarray, horizon: int, name: str) -> None:
+    """Every window's `horizon` targets from its start must be rows of `values` (`name`: what they belong to).
+
+    Raises:
+        DataError: A window's targets start before the series or run past its end.
+    """
     if starts.size and (starts.min() < 0 or starts.max() + horizon > values.shape[0]):
         raise DataError(
-            f"Every window's targets must lie inside the series of {values.shape[0]} steps; received "
+            f"Every window's targets must lie inside the series of {values.shape[0]} rows; received "
             f"target_starts from {int(starts.min())} to {int(starts.max())} with horizon {horizon}. "
             f"Pass the target_starts of the windows that produced `{name}`."
         )
@@ -115,7 +119,7 @@ def evaluate_forecast(
             f"shape {y_pred.shape}."
         )
     horizon = y_pred.shape[1]
-    _check_targets_inside(values, starts, horizon, "y_pred")
+    check_targets_inside(values, starts, horizon, "y_pred")
     y_true = values[starts[:, np.newaxis] + np.arange(horizon)]
     season = 1 if period is None else period
     check_season(train_len, season)
@@ -175,7 +179,7 @@ def evaluate_quantiles(
             f"entry of `target_starts` ({starts.shape[0]}); received shape {y_q.shape}."
         )
     horizon = y_q.shape[1]
-    _check_targets_inside(values, starts, horizon, "y_quantiles")
+    check_targets_inside(values, starts, horizon, "y_quantiles")
     y_true = values[starts[:, np.newaxis] + np.arange(horizon)]
     baseline = "naive" if period is None else "seasonal_naive"
     interval = seasonal_naive_quantiles(

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from seqkit.errors import DataError
+from seqkit.evaluation.comparison import check_targets_inside
 from seqkit.files import atomic_path
 
 
@@ -301,12 +302,8 @@ def forecast_plot_lines(
                 f"series' targets; {label} has {array.shape}, the first forecast {shape}."
             )
     horizon = shape[1]
+    check_targets_inside(values, starts, horizon, "forecasts")
     first, end = int(starts.min()), int(starts.max()) + horizon
-    if first < 0 or end > values.shape[0]:
-        raise DataError(
-            f"Every window's targets must lie inside the series of {values.shape[0]} rows; received "
-            f"target_starts from {first} to {int(starts.max())} with horizon {horizon}."
-        )
     x = np.arange(values.shape[0]) if times is None else np.asarray(times)
     if x.shape != (values.shape[0],):
         raise DataError(f"`times` must hold one timestamp per row of `series` ({values.shape[0]}); received {x.shape}.")
