@@ -808,21 +808,22 @@ def load_new_table_with_future(
     """
     source, origin, _ = read_source(config, data, None)
     covariates = [name for name in fitted.features if name not in fitted.targets]
+    no_future = FutureRows(np.empty((0, len(fitted.columns))))
     if isinstance(source, np.ndarray):
         array = source.reshape(len(source), -1) if source.ndim == 1 else source
         if array.ndim != 2 or array.shape[1] != len(fitted.columns) or array.dtype.kind != "f":
-            return load_new_table(config, fitted, data), FutureRows(np.empty((0, len(fitted.columns))))
+            return load_new_table(config, fitted, data), no_future
         blank = np.isnan(array[:, fitted.target_index]).all(axis=1)
     else:
         source = source.rename(columns=str)
         if any(name not in source.columns for name in fitted.columns):
-            return load_new_table(config, fitted, data), FutureRows(np.empty((0, len(fitted.columns))))
+            return load_new_table(config, fitted, data), no_future
         blank = np.logical_and.reduce([_blank(source[name]) for name in fitted.targets])
     observed = np.flatnonzero(~blank)
     # Without an observed row there is no history: `load_new_table` names the empty cells.
     m = len(blank) - int(observed[-1]) - 1 if observed.size else 0
     if m == 0:
-        return load_new_table(config, fitted, data, origin=origin), FutureRows(np.empty((0, len(fitted.columns))))
+        return load_new_table(config, fitted, data, origin=origin), no_future
     history = source[:-m] if isinstance(source, np.ndarray) else source.iloc[:-m]
     table = load_new_table(config, fitted, history, origin=origin)
     future = np.full((m, len(fitted.columns)), np.nan)
