@@ -82,7 +82,7 @@ def test_a_split_without_test_rows_cannot_be_backtested():
 
 
 @pytest.mark.parametrize("window", ["expanding", "sliding"])
-@pytest.mark.parametrize("scaler", ["standard", "minmax"])
+@pytest.mark.parametrize("scaler", ["standard", "minmax", "robust"])
 def test_no_folds_scaler_sees_a_value_at_or_after_its_origin(window, scaler):
     cfg = DataConfig(lookback=4, horizon=5, split={"type": "steps", "val": 10, "test": 10},
                      transform={"scaler": scaler})
@@ -97,7 +97,9 @@ def test_no_folds_scaler_sees_a_value_at_or_after_its_origin(window, scaler):
         data = prepare(fold.config, frame=series, rows=fold.rows)
         state = data.transform.states[0]
         train = base[lo:hi]
-        want = (train.mean(), train.std()) if scaler == "standard" else (train.min(), train.max() - train.min())
+        q25, median, q75 = np.percentile(train, [25, 50, 75])
+        want = {"standard": (train.mean(), train.std()), "minmax": (train.min(), train.max() - train.min()),
+                "robust": (median, q75 - q25)}[scaler]
         assert (state.loc, state.scale) == pytest.approx(want, rel=1e-12)
         assert data.train_length == hi - lo and data.n_time == fold.end - fold.start
         assert np.abs(data.train.inputs()).max() < 10

@@ -40,6 +40,7 @@ def test_unknown_keys_and_types_are_refused():
         ({"split": {"type": "date", "val_start": "2020-02-01", "test_start": "2020-01-01"}}, "must be before"),
         ({"synthetic": {"length": 10}}, "need `dataset: synthetic`"),
         ({"features": ["a", "a"]}, "lists a column twice"),
+        ({"window_norm": {"type": "robust", "mode": "divide"}}, "so `mode` does not apply"),
     ],
 )
 def test_cross_field_rules(kwargs, message):

@@ -15,7 +15,9 @@ def test_scaler_never_sees_validation_or_test_values():
     rng = np.random.default_rng(0)
     train = rng.normal(5.0, 2.0, size=80)
     series = np.concatenate([train, np.full(10, 1e9), np.full(10, -1e9)])  # huge values in val and test
-    for scaler, want in [("standard", (train.mean(), train.std())), ("minmax", (train.min(), train.max() - train.min()))]:
+    q25, median, q75 = np.percentile(train, [25, 50, 75])
+    for scaler, want in [("standard", (train.mean(), train.std())), ("minmax", (train.min(), train.max() - train.min())),
+                         ("robust", (median, q75 - q25))]:
         cfg = DataConfig(lookback=5, horizon=2, split={"type": "steps", "val": 10, "test": 10},
                          transform={"scaler": scaler})
         data = prepare(cfg, frame=series)
@@ -30,6 +32,15 @@ def test_scaler_fit_respects_embargo():
     cfg = DataConfig(lookback=3, horizon=1, split={"type": "steps", "test": 50, "embargo": 10})
     state = prepare(cfg, frame=series).transform.states[0]
     assert state.loc == pytest.approx(np.arange(40.0).mean())
+
+
+def test_robust_scaling_exact_values():
+    cfg = DataConfig(lookback=2, horizon=1, split={"type": "steps", "test": 2}, transform={"scaler": "robust"})
+    data = prepare(cfg, frame=np.array([1.0, 2, 3, 4, 5, 100, 1e6, 1e7]))  # one outlier in training
+    # median of [1, 2, 3, 4, 5, 100] is 3.5; quartiles (linear) 2.25 and 4.75: IQR 2.5
+    state = data.transform.states[0]
+    assert (state.loc, state.scale) == pytest.approx((3.5, 2.5))
+    np.testing.assert_allclose(data.train.inputs()[0, :, 0], [(1 - 3.5) / 2.5, (2 - 3.5) / 2.5], rtol=1e-6)
 
 
 def test_standard_scaling_exact_values():
@@ -52,6 +63,9 @@ def test_standard_scaling_exact_values():
         ({"steps": ["log"], "scaler": "standard"}, {"type": "seasonal_naive"}),
         ({"steps": ["diff"], "scaler": "minmax"}, {"type": "seasonal_naive"}),
         ({"steps": [], "scaler": "standard"}, {"type": "naive"}),
+        ({"steps": [], "scaler": "robust"}, {"type": "robust"}),
+        ({"steps": ["log"], "scaler": "none"}, {"type": "standard"}),
+        ({"steps": ["diff"], "scaler": "robust"}, {"type": "robust"}),
     ],
 )
 def test_round_trip_to_original_units(transform, window_norm):

@@ -75,6 +75,30 @@ def test_window_normalisation_uses_each_input_window(kind, mode):
         np.testing.assert_allclose(y, [4 / 3, 5 / 3], rtol=1e-6)
 
 
+def test_robust_and_standard_window_scaling_by_hand():
+    series = np.array([1, 2, 4, 10, 7, 8, 5, 5, 5, 5, 9, 6], dtype=np.float32)[:, None]
+    robust = WindowSet(series, name="train", lookback=4, horizon=2, window_norm="robust", window_norm_mode="scale")
+    # window [1, 2, 4, 10]: median 3, |x - 3| = [2, 1, 1, 7], MAD 1.5; targets [7, 8]
+    np.testing.assert_allclose(robust.inputs()[0, :, 0], [-4 / 3, -2 / 3, 2 / 3, 14 / 3], rtol=1e-6)
+    np.testing.assert_allclose(robust.targets()[0, :, 0], [8 / 3, 10 / 3], rtol=1e-6)
+    # a flat window [5, 5, 5, 5] (start 6) has no spread at all: divided by 1, its targets [9, 6] minus 5
+    np.testing.assert_allclose(robust.inputs()[6, :, 0], [0, 0, 0, 0])
+    np.testing.assert_allclose(robust.targets()[6, :, 0], [4, 1])
+    standard = WindowSet(series, name="train", lookback=4, horizon=2, window_norm="standard",
+                         window_norm_mode="scale")
+    window = np.array([1, 2, 4, 10.0])
+    np.testing.assert_allclose(standard.inputs()[0, :, 0], (window - 4.25) / window.std(), rtol=1e-6)
+    np.testing.assert_allclose(standard.targets()[0, :, 0], (np.array([7, 8]) - 4.25) / window.std(), rtol=1e-6)
+
+
+def test_robust_window_spread_of_zero_falls_back_to_the_standard_deviation():
+    from seqkit.data.transforms import window_scale
+
+    block = np.array([[5, 5, 5, 9, 5]], dtype=np.float32)[:, :, None]  # MAD 0, std 1.6
+    ref = window_scale(block, "robust")
+    np.testing.assert_allclose(ref[0, :, 0], [5.0, 1.6 * 0.6744897501960817], rtol=1e-6)
+
+
 def test_dataset_batches_cover_every_window_once_and_reshuffle_each_epoch():
     series = np.arange(200, dtype=np.float32)
     windows = WindowSet(series, name="train", lookback=5, horizon=2)

@@ -144,11 +144,13 @@ class ColumnTransformConfig(Section):
 
     Attributes:
         steps: `log`, `log1p`, `diff`, `seasonal_diff` (strings or `{type: ...}` mappings).
-        scaler: `standard` (zero mean, unit variance), `minmax` (to [0, 1]) or `none`.
+        scaler: `standard` (zero mean, unit variance), `minmax` (to [0, 1]), `robust`
+            (minus the median, divided by the interquartile range: scikit-learn's
+            `RobustScaler`, unmoved by a few outliers) or `none`.
     """
 
     steps: list[StepConfig] = Field(default_factory=list)
-    scaler: Literal["standard", "minmax", "none"] = "standard"
+    scaler: Literal["standard", "minmax", "robust", "none"] = "standard"
 
     _steps_shorthand = field_validator("steps", mode="before")(_step_shorthand)
 
@@ -163,6 +165,10 @@ class TransformConfig(ColumnTransformConfig):
         if name in self.columns:
             return self.columns[name]
         return ColumnTransformConfig(steps=self.steps, scaler=self.scaler)
+
+
+#: Window normalisations that subtract a location and divide by a spread, both measured on the inputs.
+SCALING_WINDOW_NORMS = ("robust", "standard")
 
 
 class WindowNormConfig(Section):
@@ -185,9 +191,18 @@ class WindowNormConfig(Section):
 
     `divide` suits positive series with `scaler: none`; a reference of (almost) zero is
     replaced by 1 so the transform stays invertible.
+
+    `robust` and `standard` scale each window: its inputs, and the targets forecast
+    from it, minus the window's input median and divided by its input median absolute
+    deviation (`robust`, NeuralForecast's default `scaler_type`), or minus its input
+    mean and divided by its input standard deviation (`standard`, RevIN without the
+    learned affine). A window's level and spread are then the same for every window,
+    however the series drifts. A spread of zero (a flat window) is replaced as
+    NeuralForecast replaces it: by 0.674 standard deviations, else 1. `mode` does
+    not apply to them.
     """
 
-    type: Literal["none", "last", "mean", "naive", "seasonal_naive"] = "none"
+    type: Literal["none", "last", "mean", "naive", "seasonal_naive", "robust", "standard"] = "none"
     mode: Literal["subtract", "divide"] = "subtract"
 
 
@@ -383,6 +398,12 @@ class DataConfig(Section):
                 "does (a model output of 0 is then the baseline's forecast); received "
                 f"{self.window_norm.mode!r}. Use `mode: subtract`, with `transform.steps: [log]` for a "
                 "multiplicative correction",
+            )])
+        if kind in SCALING_WINDOW_NORMS and "mode" in self.window_norm.model_fields_set:
+            raise ConfigProblems([(
+                "data.window_norm.mode",
+                f"`type: {kind}` both subtracts a location and divides by a spread, so `mode` does not apply; "
+                "remove `mode`, or use `type: last` or `mean` to choose between subtract and divide",
             )])
         if kind != "seasonal_naive":
             return

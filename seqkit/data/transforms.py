@@ -5,12 +5,15 @@ Model space is reached in three stages, each undone in reverse by `Transform.to_
 1. column steps, in the configured order: `log`, `log1p`, `diff` (lag `k`:
    `z[t] - z[t-k]`) and `seasonal_diff` (lag = period);
 2. a scaler per column, fitted on the training rows only: `standard`
-   (`(z - mean) / std`), `minmax` (`(z - min) / (max - min)`) or `none`;
+   (`(z - mean) / std`), `minmax` (`(z - min) / (max - min)`), `robust`
+   (`(z - median) / IQR`) or `none`;
 3. per-window normalisation (done while batching): each window's inputs and
    targets minus (or divided by) the window's last input value or input mean
    (`last`, `mean`); or the inputs by their last value and each target step by
    the naive or seasonal-naive forecast of that step from the window (`naive`,
-   `seasonal_naive`), so the model forecasts its correction to that baseline.
+   `seasonal_naive`), so the model forecasts its correction to that baseline;
+   or minus the window's input median and divided by its median absolute
+   deviation (`robust`), or by its input mean and standard deviation (`standard`).
 
 Stages 1 and 2 are global and stored as JSON (`to_json` / `from_json`). Stage 3 and
 the differencing steps make the inverse depend on the window: undoing them needs the
@@ -38,6 +41,11 @@ _JSON_VERSION = 1
 # A window reference smaller than this is replaced by 1 in `divide` mode, identically in the
 # forward and inverse direction, so the transform stays exactly invertible.
 _DIVIDE_EPS = 1e-6
+#: The window norms that subtract a location and divide by a spread; their mode is `scale`.
+SCALING_WINDOW_NORMS = data_config.SCALING_WINDOW_NORMS
+# Median absolute deviation of a normal distribution in standard deviations: a flat window's
+# spread falls back to this many standard deviations, as NeuralForecast's robust scaler does.
+_MAD_PER_STD = 0.6744897501960817
 
 
 @dataclasses.dataclass
@@ -48,9 +56,10 @@ class ColumnState:
         name: Column name.
         steps: `{"type": "log"}`, `{"type": "log1p"}`, `{"type": "diff", "lag": k}`,
             `{"type": "seasonal_diff", "lag": period}` in application order.
-        scaler: `standard`, `minmax` or `none`.
-        loc: Subtracted after the steps (training mean or minimum; 0 for `none`).
-        scale: Divisor after subtracting `loc` (training std or range; 1 for `none`).
+        scaler: `standard`, `minmax`, `robust` or `none`.
+        loc: Subtracted after the steps (training mean, minimum or median; 0 for `none`).
+        scale: Divisor after subtracting `loc` (training std, range or interquartile
+            range; 1 for `none`).
     """
 
     name: str
@@ -71,7 +80,8 @@ class ForecastContext:
     Attributes:
         ref: `(n, 1, n_targets)` window-normalisation reference of the target columns in
             scaled space (`(n, horizon, n_targets)` for `seasonal_naive`: one per target
-            step), or None without window normalisation.
+            step; `(n, 2, n_targets)` for `robust` and `standard`: the location, then the
+            spread), or None without window normalisation.
         histories: Per target column, per differencing step (in step order), the
             `(n, lag)` values before that step at the `lag` time steps ending just
             before the first target.
@@ -92,19 +102,53 @@ def window_reference(block: np.ndarray, kind: str, mode: str) -> np.ndarray | No
 
     Args:
         block: float32 `(n, lookback, n_columns)` input windows in scaled space.
-        kind: `last`, `mean`, `naive`, `seasonal_naive` or `none`.
-        mode: `subtract` or `divide`.
+        kind: `last`, `mean`, `naive`, `seasonal_naive`, `robust`, `standard` or `none`.
+        mode: `subtract`, `divide`, or `scale` (`robust` and `standard`).
 
     Returns:
         float32 `(n, 1, n_columns)`, or None for `none`. In `divide` mode, values
-        within 1e-6 of zero are replaced by 1.
+        within 1e-6 of zero are replaced by 1. For `robust` and `standard`,
+        `(n, 2, n_columns)`: `window_scale`'s location and spread.
     """
     if kind == "none":
         return None
+    if kind in SCALING_WINDOW_NORMS:
+        return window_scale(block, kind)
     ref = block.mean(axis=1, keepdims=True, dtype=np.float32) if kind == "mean" else block[:, -1:, :].copy()
     if mode == "divide":
         ref[np.abs(ref) < _DIVIDE_EPS] = 1.0
     return ref
+
+
+def window_scale(block: np.ndarray, kind: str) -> np.ndarray:
+    """Location and spread of each input window, per column (`robust` or `standard`).
+
+    `robust`: the median and the median absolute deviation `median(|x - median|)`;
+    `standard`: the mean and the standard deviation. A spread of zero (a flat
+    window) is replaced by 0.674 standard deviations (the MAD of a normal
+    distribution), and where that is zero too, by 1; NeuralForecast's robust
+    scaler does the same.
+
+    Example: one window `[1, 2, 4, 10]`, `robust` -> location 3 (the median),
+    spread 1.5 (the median of `[2, 1, 1, 7]`).
+
+    Args:
+        block: float32 `(n, lookback, n_columns)` input windows in scaled space.
+        kind: `robust` or `standard`.
+
+    Returns:
+        float32 `(n, 2, n_columns)`: `[:, 0]` the location, `[:, 1]` the spread (positive).
+    """
+    values = block.astype(np.float64)
+    std = values.std(axis=1, keepdims=True)
+    if kind == "robust":
+        loc = np.median(values, axis=1, keepdims=True)
+        spread = np.median(np.abs(values - loc), axis=1, keepdims=True)
+        spread = np.where(spread > 0, spread, std * _MAD_PER_STD)
+    else:
+        loc, spread = values.mean(axis=1, keepdims=True), std
+    spread = np.where(spread > 0, spread, 1.0)
+    return np.concatenate([loc, spread], axis=1).astype(np.float32)
 
 
 def seasonal_naive_positions(lookback: int, horizon: int, gap: int, period: int) -> np.ndarray:
@@ -165,11 +209,17 @@ def target_reference(
 
 
 def apply_window_norm(values: np.ndarray, ref: np.ndarray | None, mode: str) -> np.ndarray:
-    """`values - ref` or `values / ref` in place on a fresh array; `ref` broadcasts over time."""
+    """`values - ref`, `values / ref` or (`scale`) `(values - loc) / spread`, in place on a fresh array.
+
+    `ref` broadcasts over time; in `scale` mode it is `(n, 2, n_columns)`, as `window_scale` returns.
+    """
     if ref is None:
         return values
     if mode == "subtract":
         values -= ref
+    elif mode == "scale":
+        values -= ref[:, :1]
+        values /= ref[:, 1:2]
     else:
         values /= ref
     return values
@@ -230,8 +280,8 @@ class Transform:
         features: Input columns, in model input order.
         targets: Target columns, in model output order.
         lookback, horizon, gap: Window geometry the model was built for.
-        window_norm: `none`, `last`, `mean`, `naive` or `seasonal_naive`.
-        window_norm_mode: `subtract` or `divide`.
+        window_norm: `none`, `last`, `mean`, `naive`, `seasonal_naive`, `robust` or `standard`.
+        window_norm_mode: `subtract` or `divide`; `scale` for `robust` and `standard`.
         window_norm_period: Seasonal period of `seasonal_naive` (`data.period`), else None.
         states: One `ColumnState` per entry of `columns`.
         time_column: Column of new frames holding timestamps, or None.
@@ -299,7 +349,7 @@ class Transform:
             horizon=config.horizon,
             gap=config.gap,
             window_norm=config.window_norm.type,
-            window_norm_mode=config.window_norm.mode,
+            window_norm_mode="scale" if config.window_norm.type in SCALING_WINDOW_NORMS else config.window_norm.mode,
             window_norm_period=config.period if config.window_norm.type == "seasonal_naive" else None,
             states=states,
             time_column=time_column,
@@ -321,6 +371,9 @@ class Transform:
             fitted = _stages(values[lead:stop, j], state, origin, lead)[-1][state.total_lag :]
             if state.scaler == "standard":
                 loc, scale = float(fitted.mean()), float(fitted.std())
+            elif state.scaler == "robust":
+                low, loc, high = np.percentile(fitted, [25, 50, 75])
+                loc, scale = float(loc), float(high - low)
             else:
                 loc, scale = float(fitted.min()), float(fitted.max() - fitted.min())
             state.loc, state.scale = loc, (scale if scale > 0 else 1.0)
@@ -418,7 +471,10 @@ class Transform:
             )
         if context.ref is not None:
             ref = np.asarray(context.ref, dtype=np.float64)
-            y = y + ref if self.window_norm_mode == "subtract" else y * ref
+            if self.window_norm_mode == "scale":
+                y = y * ref[:, 1:2] + ref[:, :1]
+            else:
+                y = y + ref if self.window_norm_mode == "subtract" else y * ref
         out = np.empty_like(y)
         for j, name in enumerate(self.targets):
             state = self.states[self.columns.index(name)]

@@ -670,7 +670,7 @@ class WindowSet(Windows):
         for begin in range(0, len(self), _CHUNK):
             block = self._block(self._starts.at(np.arange(begin, min(begin + _CHUNK, len(self)))))
             refs.append(self._target_ref(block, window_reference(block, self.window_norm, self.window_norm_mode)))
-        steps = self.horizon if self.window_norm == "seasonal_naive" else 1
+        steps = {"seasonal_naive": self.horizon, "robust": 2, "standard": 2}.get(self.window_norm, 1)
         return np.concatenate(refs) if refs else np.empty((0, steps, len(self.target_index)), np.float32)
 
     def to_original(self, y_model: np.ndarray) -> np.ndarray:
