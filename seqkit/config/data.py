@@ -198,8 +198,8 @@ class WindowNormConfig(Section):
     mean and divided by its input standard deviation (`standard`, RevIN without the
     learned affine). A window's level and spread are then the same for every window,
     however the series drifts. A spread of zero (a flat window) is replaced as
-    NeuralForecast replaces it: by 0.674 standard deviations, else 1. `mode` does
-    not apply to them.
+    NeuralForecast replaces it: by 0.674 standard deviations, else 1. `mode` stays
+    at its default (`divide` is refused).
     """
 
     type: Literal["none", "last", "mean", "naive", "seasonal_naive", "robust", "standard"] = "none"
@@ -399,7 +399,7 @@ class DataConfig(Section):
                 f"{self.window_norm.mode!r}. Use `mode: subtract`, with `transform.steps: [log]` for a "
                 "multiplicative correction",
             )])
-        if kind in SCALING_WINDOW_NORMS and "mode" in self.window_norm.model_fields_set:
+        if kind in SCALING_WINDOW_NORMS and self.window_norm.mode != "subtract":
             raise ConfigProblems([(
                 "data.window_norm.mode",
                 f"`type: {kind}` both subtracts a location and divides by a spread, so `mode` does not apply; "

@@ -11,6 +11,7 @@ from seqkit.config.data import DataConfig
 from seqkit.config.evaluate import EvaluateConfig
 from seqkit.config.model import ModelConfig
 from seqkit.config.problems import ConfigProblems
+from seqkit.config.recipe import with_forecast_recipe
 from seqkit.config.train import TrainConfig
 from seqkit.config.tune import TuneConfig
 
@@ -55,6 +56,12 @@ class ExperimentConfig(Section):
 
     _source: Path | None = PrivateAttr(default=None)
     _data_dir: Path | None = PrivateAttr(default=None)  # set by `with_data_file`
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_forecast_recipe(cls, raw: object) -> object:
+        # Settings a forecasting config leaves out come from the recipe (`seqkit.config.recipe`).
+        return with_forecast_recipe(raw)
 
     @field_validator("name")
     @classmethod

@@ -34,7 +34,9 @@ class ForecastHeadConfig(Section):
     """Predict `horizon x n_targets` real values from the sequence, or quantiles of them.
 
     Attributes:
-        loss: Regression loss. `pinball` (the quantile loss) is the loss of a
+        loss: Regression loss: `mae` (the default: a median forecast, unmoved by a
+            few wild targets; part of the forecasting recipe, `seqkit.config.recipe`),
+            `mse` or `huber`. `pinball` (the quantile loss) is the loss of a
             quantile head, and the default when `quantiles` is set; it needs
             `quantiles`, and `quantiles` needs it.
         hidden: Sizes of optional Dense (relu) layers before the output layer.
@@ -47,7 +49,7 @@ class ForecastHeadConfig(Section):
     """
 
     type: Literal["forecast"] = "forecast"
-    loss: Literal["mse", "mae", "huber", "pinball"] = "mse"
+    loss: Literal["mse", "mae", "huber", "pinball"] = "mae"
     hidden: list[Annotated[int, Field(gt=0)]] = Field(default_factory=list)
     quantiles: list[float] | None = None
 

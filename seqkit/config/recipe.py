@@ -1,0 +1,87 @@
+"""The default forecasting recipe: what a forecasting config gets for the settings it leaves out.
+
+A forecasting config that gives only its data (a dataset or file, a lookback and
+a horizon) trains with this recipe. It was chosen on rolling-origin backtests of
+the shipped series next to Darts and NeuralForecast (`benchmarks/peers.py`; the
+README's "The default forecasting recipe" has the table):
+
+- `data.window_norm: {type: robust}`: each window is shifted by its input median
+  and divided by its input median absolute deviation, and its forecast scaled
+  back (NeuralForecast's default `scaler_type`). Level and spread then look the
+  same in every window, however the series drifts, so a model trained on the
+  early years applies to the late ones.
+- `model.head.loss: mae` (the `ForecastHeadConfig` default): the median forecast,
+  unmoved by a few wild training targets.
+- `train: {epochs: 300, batch_size: 32, early_stopping: {patience: 40}}`: small
+  series have few windows per epoch, so a model needs hundreds of epochs; early
+  stopping keeps the best validation epoch.
+
+Each part applies only where the config leaves its setting out: a config that
+sets `data.window_norm`, `train.epochs`, `train.batch_size` or
+`train.early_stopping` (even to null) keeps its own. It applies to forecasting
+configs only (a forecast head, no `data.label` or `data.text`) and not to
+stateful models, whose windows carry state from one to the next and so must
+share one scale. The resolved config a run saves states every value used, so it
+re-runs the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: What a forecasting config gets for each setting it leaves out: (section, key) -> value.
+FORECAST_RECIPE: dict[tuple[str, str], Any] = {
+    ("data", "window_norm"): {"type": "robust"},
+    ("train", "epochs"): 300,
+    ("train", "batch_size"): 32,
+    ("train", "early_stopping"): {"patience": 40},
+}
+
+
+def with_forecast_recipe(raw: Any) -> Any:
+    """`raw` (an `ExperimentConfig`'s input) with the recipe filled in where it applies.
+
+    Args:
+        raw: The mapping `ExperimentConfig` is validated from; its sections may be
+            mappings or section objects. Anything else is returned unchanged.
+
+    Returns:
+        A new mapping (the input is not modified), or `raw` itself when the recipe
+        does not apply.
+    """
+    if not isinstance(raw, dict) or not _is_forecasting(raw):
+        return raw
+    out = dict(raw)
+    for (section, key), value in FORECAST_RECIPE.items():
+        current = out.get(section)
+        if current is None:
+            current = {}
+        if isinstance(current, dict):
+            if key not in current:
+                out[section] = {**current, key: value}
+        elif key not in current.model_fields_set:
+            # A section object (from Python): validated again with the value, as YAML would give it.
+            out[section] = type(current).model_validate({**current.model_dump(exclude_unset=True), key: value})
+    return out
+
+
+def _get(section: Any, key: str, default: Any = None) -> Any:
+    if section is None:
+        return default
+    if isinstance(section, dict):
+        return section.get(key, default)
+    return getattr(section, key, default)
+
+
+def _is_forecasting(raw: dict) -> bool:
+    """Whether `raw` describes a stateless forecasting run with data (the recipe's scope)."""
+    data, model = raw.get("data"), raw.get("model")
+    if data is None or not isinstance(data, dict) and not hasattr(data, "model_fields_set"):
+        return False
+    if _get(data, "label") is not None or _get(data, "text") is not None:
+        return False
+    if _get(model, "stateful", False) or _get(model, "embedding") is not None:
+        return False
+    head = _get(model, "head")
+    kind = _get(head, "type", "forecast") if head is not None else "forecast"
+    return kind == "forecast"
