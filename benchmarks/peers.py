@@ -13,7 +13,8 @@ the rows before the fold's first test target:
 
 - **seqkit**: `seqkit.backtest` of a config with a data section only (the
   default recipe: no transform, model or train settings), plus any `--seqkit-set`
-  variants. It trains on the fold's training rows, stops early on its validation
+  variants and, with `--shipped`, the series' shipped config (quickstart.yaml,
+  sunspots.yaml: the same data section). It trains on the fold's training rows, stops early on its validation
   rows, and fits its preprocessing on the training rows.
 - **Darts** `BlockRNNModel(model="LSTM")`, its series scaled by Darts' `Scaler`
   fitted on the fold's rows before the origin (as Darts' examples do), at
@@ -65,11 +66,13 @@ SERIES = {
         "data": {"dataset": "airline", "lookback": 24, "horizon": 12, "period": 12,
                  "split": {"type": "steps", "val": 12, "test": 24}},
         "step": 12,
+        "shipped": "quickstart.yaml",
     },
     "sunspots": {
         "data": {"dataset": "sunspots", "lookback": 33, "horizon": 3, "period": 11,
                  "split": {"type": "steps", "val": 40, "test": 40}},
         "step": 3,
+        "shipped": "sunspots.yaml",
     },
     "weather": {
         "data": {"dataset": "seattle_weather", "features": ["temp_max"], "targets": ["temp_max"],
@@ -94,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 1..N for every toolkit")
     parser.add_argument("--seqkit-set", action="append", default=[], metavar="[LABEL:]KEY=VALUE[;KEY=VALUE]",
                         help="also run seqkit with these overrides (a variant of the recipe); repeatable")
+    parser.add_argument("--shipped", action="store_true",
+                        help="also run the series' shipped config (configs/quickstart.yaml, sunspots.yaml)")
     parser.add_argument("--cache", type=Path, help="JSON file of results to reuse and extend")
     parser.add_argument("--cached-only", action="store_true",
                         help="print the table from --cache alone, skipping (seed) runs it does not hold")
@@ -115,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         jobs = []
         if "seqkit" in toolkits:
             jobs += [("seqkit", "recipe")] + [("seqkit", variant) for variant in args.seqkit_set]
+            if args.shipped and "shipped" in SERIES[name]:
+                jobs.append(("seqkit", "configs/" + SERIES[name]["shipped"]))
         jobs += [(toolkit, setting) for toolkit in ("darts", "neuralforecast") if toolkit in toolkits
                  for setting in settings]
         rows = {}
@@ -207,10 +214,17 @@ def _run_seqkit(name: str, setting: str, seed: int, n_folds: int, imports: dict)
     from seqkit.config.loading import apply_overrides, config_from_dict
 
     imports.setdefault("seqkit (TensorFlow)", time.perf_counter() - started)
-    overrides = [] if setting == "recipe" else [item for item in _variant(setting)[1].split(";") if item]
     train = {"seed": seed, **({"threads": _THREADS["n"]} if _THREADS["n"] else {})}
-    raw = apply_overrides({"data": dict(SERIES[name]["data"]), "train": train}, overrides)
-    config = config_from_dict(raw, source=f"{name} recipe")
+    if setting.startswith("configs/"):  # a shipped config, on the same data section and folds
+        from seqkit.config.loading import read_yaml
+
+        raw = read_yaml(ROOT / setting)
+        assert all(raw["data"][key] == value for key, value in SERIES[name]["data"].items()), setting
+        raw["train"] = {**raw.get("train", {}), **train}
+    else:
+        overrides = [] if setting == "recipe" else [item for item in _variant(setting)[1].split(";") if item]
+        raw = apply_overrides({"data": dict(SERIES[name]["data"]), "train": train}, overrides)
+    config = config_from_dict(raw, source=f"{name} {setting}")
     values, data, folds = _folds(name, n_folds)
     with tempfile.TemporaryDirectory() as runs:
         result = seqkit.backtest(config, folds=n_folds, step=SERIES[name]["step"], runs_dir=runs, verbose=0)
@@ -342,7 +356,8 @@ def _table(name: str, rows: dict, n_folds: int) -> str:
         pairs = sum(len(run["mase"]) for run in runs)
         seconds = float(np.mean([run["seconds"] for run in runs])) / n_folds
         summary[(toolkit, setting)] = (float(np.mean(mase)), float(np.std(mase)), wins, pairs)
-        lines.append(f"  {toolkit:<16} {_variant(setting)[0][:26]:<26} {len(runs):>5} {_spread(rmse):>16} {_spread(mase):>16} "
+        label = _variant(setting)[0][:26]
+        lines.append(f"  {toolkit:<16} {label:<26} {len(runs):>5} {_spread(rmse):>16} {_spread(mase):>16} "
                      f"{f'{wins}/{pairs}':>15} {seconds:>7.1f}")
     first = next(iter(rows.values()))[0]
     lines.append(f"  {'seasonal naive':<16} {'':<26} {'':>5} {_spread([float(np.mean(first['snaive_rmse']))]):>16} "

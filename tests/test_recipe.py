@@ -17,13 +17,20 @@ def _recipe(config: ExperimentConfig) -> tuple:
 
 def test_a_config_with_only_its_data_gets_the_recipe():
     config = config_from_dict({"data": AIRLINE})
-    assert _recipe(config) == ("robust", 300, 32, 40, "mae")
-    assert FORECAST_RECIPE[("data", "window_norm")] == {"type": "robust"}
+    assert _recipe(config) == ("robust", 300, 32, 100, "mae")
+    assert FORECAST_RECIPE[("train", "epochs")] == 300
+
+
+@pytest.mark.parametrize("period,lookback,want", [(12, 24, "seasonal_naive"), (12, 12, "seasonal_naive"),
+                                                  (365, 28, "robust"), (None, 24, "robust")])
+def test_a_period_that_fits_the_window_makes_the_recipe_seasonal(period, lookback, want):
+    data = {**AIRLINE, "lookback": lookback, **({"period": period} if period else {})}
+    assert config_from_dict({"data": data}).data.window_norm.type == want
 
 
 def test_the_recipe_from_python_section_objects_too():
     config = ExperimentConfig(data=DataConfig(**AIRLINE), model=ModelConfig(layers=[8]))
-    assert _recipe(config) == ("robust", 300, 32, 40, "mae")
+    assert _recipe(config) == ("robust", 300, 32, 100, "mae")
     kept = ExperimentConfig(data=DataConfig(**AIRLINE, window_norm={"type": "last"}),
                             train=TrainConfig(epochs=5, early_stopping=None))
     assert _recipe(kept) == ("last", 5, 32, None, "mae")
@@ -32,12 +39,12 @@ def test_the_recipe_from_python_section_objects_too():
 @pytest.mark.parametrize(
     "given,want",
     [
-        ({"data": {**AIRLINE, "window_norm": {"type": "none"}}}, ("none", 300, 32, 40, "mae")),
-        ({"data": AIRLINE, "train": {"epochs": 7}}, ("robust", 7, 32, 40, "mae")),
+        ({"data": {**AIRLINE, "window_norm": {"type": "none"}}}, ("none", 300, 32, 100, "mae")),
+        ({"data": AIRLINE, "train": {"epochs": 7}}, ("robust", 7, 32, 100, "mae")),
         ({"data": AIRLINE, "train": {"early_stopping": None}}, ("robust", 300, 32, None, "mae")),
         ({"data": AIRLINE, "train": {"early_stopping": {"patience": 3}, "batch_size": 8}},
          ("robust", 300, 8, 3, "mae")),
-        ({"data": AIRLINE, "model": {"head": {"type": "forecast", "loss": "mse"}}}, ("robust", 300, 32, 40, "mse")),
+        ({"data": AIRLINE, "model": {"head": {"type": "forecast", "loss": "mse"}}}, ("robust", 300, 32, 100, "mse")),
     ],
 )
 def test_every_setting_a_config_gives_is_kept(given, want):

@@ -5,16 +5,21 @@ a horizon) trains with this recipe. It was chosen on rolling-origin backtests of
 the shipped series next to Darts and NeuralForecast (`benchmarks/peers.py`; the
 README's "The default forecasting recipe" has the table):
 
-- `data.window_norm: {type: robust}`: each window is shifted by its input median
-  and divided by its input median absolute deviation, and its forecast scaled
-  back (NeuralForecast's default `scaler_type`). Level and spread then look the
-  same in every window, however the series drifts, so a model trained on the
-  early years applies to the late ones.
+- `data.window_norm`: `{type: seasonal_naive}` when the config sets
+  `data.period` and one whole period fits in the lookback: the model forecasts
+  its correction to last season's value of each step, so it starts from the
+  seasonal-naive forecast and learns what differs. Otherwise `{type: robust}`:
+  each window is shifted by its input median and divided by its input median
+  absolute deviation, and its forecast scaled back (NeuralForecast's default
+  `scaler_type`), so level and spread look the same in every window however the
+  series drifts.
 - `model.head.loss: mae` (the `ForecastHeadConfig` default): the median forecast,
   unmoved by a few wild training targets.
-- `train: {epochs: 300, batch_size: 32, early_stopping: {patience: 40}}`: small
-  series have few windows per epoch, so a model needs hundreds of epochs; early
-  stopping keeps the best validation epoch.
+- `train: {epochs: 300, batch_size: 32, early_stopping: {patience: 100}}`: small
+  series have few windows per epoch, so a model needs hundreds of epochs, and a
+  short validation split is noisy, so a shorter patience stopped on an early
+  lucky epoch (seeds whose best epoch came before 40); the run keeps the best
+  validation epoch's weights.
 
 Each part applies only where the config leaves its setting out: a config that
 sets `data.window_norm`, `train.epochs`, `train.batch_size` or
@@ -31,10 +36,12 @@ from typing import Any
 
 #: What a forecasting config gets for each setting it leaves out: (section, key) -> value.
 FORECAST_RECIPE: dict[tuple[str, str], Any] = {
-    ("data", "window_norm"): {"type": "robust"},
+    ("data", "window_norm"): lambda data: (
+        {"type": "seasonal_naive"} if _seasonal_fits(data) else {"type": "robust"}
+    ),
     ("train", "epochs"): 300,
     ("train", "batch_size"): 32,
-    ("train", "early_stopping"): {"patience": 40},
+    ("train", "early_stopping"): {"patience": 100},
 }
 
 
@@ -53,6 +60,8 @@ def with_forecast_recipe(raw: Any) -> Any:
         return raw
     out = dict(raw)
     for (section, key), value in FORECAST_RECIPE.items():
+        if callable(value):
+            value = value(raw["data"])
         current = out.get(section)
         if current is None:
             current = {}
@@ -63,6 +72,12 @@ def with_forecast_recipe(raw: Any) -> Any:
             # A section object (from Python): validated again with the value, as YAML would give it.
             out[section] = type(current).model_validate({**current.model_dump(exclude_unset=True), key: value})
     return out
+
+
+def _seasonal_fits(data: Any) -> bool:
+    """Whether the data section sets a seasonal period no longer than its lookback."""
+    period, lookback = _get(data, "period"), _get(data, "lookback")
+    return isinstance(period, int) and isinstance(lookback, int) and 1 < period <= lookback
 
 
 def _get(section: Any, key: str, default: Any = None) -> Any:
