@@ -34,6 +34,32 @@ def test_scaler_fit_respects_embargo():
     assert state.loc == pytest.approx(np.arange(40.0).mean())
 
 
+def test_seasonal_strength_by_hand():
+    from seqkit.data.transforms import seasonal_strength
+
+    assert seasonal_strength(np.tile([0.0, 1.0], 10), 2) == pytest.approx(1.0)
+    assert seasonal_strength(np.tile([0.0, 1.0, 5.0], 6) + np.arange(18), 3) == pytest.approx(1.0)  # trend removed
+    noise = np.random.default_rng(0).normal(size=600)
+    assert seasonal_strength(noise, 12) < 0.1
+    assert seasonal_strength(np.arange(5.0), 12) == 0.0  # too short to decompose
+
+
+def test_auto_window_norm_looks_at_the_training_rows_only():
+    t = np.arange(200)
+    seasonal = 10 + np.sin(2 * np.pi * t / 12)
+    noise = 10 + np.random.default_rng(1).normal(size=200)
+    split = {"type": "steps", "val": 40, "test": 40}
+    # Seasonal in training, noise afterwards: seasonal_naive; noise in training, seasonal afterwards: robust.
+    for train, later, want in [(seasonal, noise, "seasonal_naive"), (noise, seasonal, "robust")]:
+        series = np.concatenate([train[:120], later[120:]])
+        cfg = DataConfig(lookback=24, horizon=6, period=12, split=split, window_norm={"type": "auto"})
+        data = prepare(cfg, frame=series)
+        assert data.transform.window_norm == want
+        np.testing.assert_allclose(data.test.to_original(data.test.targets()), data.test.targets_original(), rtol=1e-5)
+        again = Transform.from_json(json.loads(json.dumps(data.transform.to_json())))
+        assert again == data.transform
+
+
 def test_robust_scaling_exact_values():
     cfg = DataConfig(lookback=2, horizon=1, split={"type": "steps", "test": 2}, transform={"scaler": "robust"})
     data = prepare(cfg, frame=np.array([1.0, 2, 3, 4, 5, 100, 1e6, 1e7]))  # one outlier in training

@@ -17,20 +17,32 @@ def _recipe(config: ExperimentConfig) -> tuple:
 
 def test_a_config_with_only_its_data_gets_the_recipe():
     config = config_from_dict({"data": AIRLINE})
-    assert _recipe(config) == ("robust", 300, 32, 100, "mae")
+    assert _recipe(config) == ("auto", 300, 32, 100, "mae")
     assert FORECAST_RECIPE[("train", "epochs")] == 300
 
 
-@pytest.mark.parametrize("period,lookback,want", [(12, 24, "seasonal_naive"), (12, 12, "seasonal_naive"),
-                                                  (365, 28, "robust"), (None, 24, "robust")])
-def test_a_period_that_fits_the_window_makes_the_recipe_seasonal(period, lookback, want):
-    data = {**AIRLINE, "lookback": lookback, **({"period": period} if period else {})}
-    assert config_from_dict({"data": data}).data.window_norm.type == want
+@pytest.mark.parametrize(
+    "data,want",
+    [
+        ({**AIRLINE, "period": 12}, "seasonal_naive"),  # strong, stable seasonality
+        ({"dataset": "sunspots", "lookback": 33, "horizon": 3, "period": 11}, "robust"),  # a drifting cycle
+        ({**AIRLINE, "period": 36}, "robust"),  # the period does not fit the lookback
+        (AIRLINE, "robust"),  # no period given
+    ],
+)
+def test_auto_window_norm_chooses_from_the_training_rows(data, want):
+    from seqkit.tasks import task_for
+
+    config = config_from_dict({"data": {**data, "split": {"type": "steps", "val": 12, "test": 24}}})
+    assert config.data.window_norm.type == "auto"
+    prepared = task_for(config).prepare()
+    assert prepared.transform.window_norm == want
+    assert prepared.transform.window_norm_choice.startswith(want)
 
 
 def test_the_recipe_from_python_section_objects_too():
     config = ExperimentConfig(data=DataConfig(**AIRLINE), model=ModelConfig(layers=[8]))
-    assert _recipe(config) == ("robust", 300, 32, 100, "mae")
+    assert _recipe(config) == ("auto", 300, 32, 100, "mae")
     kept = ExperimentConfig(data=DataConfig(**AIRLINE, window_norm={"type": "last"}),
                             train=TrainConfig(epochs=5, early_stopping=None))
     assert _recipe(kept) == ("last", 5, 32, None, "mae")
@@ -40,11 +52,11 @@ def test_the_recipe_from_python_section_objects_too():
     "given,want",
     [
         ({"data": {**AIRLINE, "window_norm": {"type": "none"}}}, ("none", 300, 32, 100, "mae")),
-        ({"data": AIRLINE, "train": {"epochs": 7}}, ("robust", 7, 32, 100, "mae")),
-        ({"data": AIRLINE, "train": {"early_stopping": None}}, ("robust", 300, 32, None, "mae")),
+        ({"data": AIRLINE, "train": {"epochs": 7}}, ("auto", 7, 32, 100, "mae")),
+        ({"data": AIRLINE, "train": {"early_stopping": None}}, ("auto", 300, 32, None, "mae")),
         ({"data": AIRLINE, "train": {"early_stopping": {"patience": 3}, "batch_size": 8}},
-         ("robust", 300, 8, 3, "mae")),
-        ({"data": AIRLINE, "model": {"head": {"type": "forecast", "loss": "mse"}}}, ("robust", 300, 32, 100, "mse")),
+         ("auto", 300, 8, 3, "mae")),
+        ({"data": AIRLINE, "model": {"head": {"type": "forecast", "loss": "mse"}}}, ("auto", 300, 32, 100, "mse")),
     ],
 )
 def test_every_setting_a_config_gives_is_kept(given, want):

@@ -200,9 +200,17 @@ class WindowNormConfig(Section):
     however the series drifts. A spread of zero (a flat window) is replaced as
     NeuralForecast replaces it: by 0.674 standard deviations, else 1. `mode` stays
     at its default (`divide` is refused).
+
+    `auto` (the default forecasting recipe's) chooses between these two from the
+    training rows, once per fit: `seasonal_naive` when `data.period` is set, fits
+    in the lookback, and every target column's seasonal strength on the training
+    rows (`seqkit.data.transforms.seasonal_strength`) is at least 0.7, so last
+    season is a forecast worth correcting; `robust` otherwise (a quasi-cycle such
+    as the sunspots' drifts too much from one cycle to the next). The choice is
+    saved with the fitted preprocessing and printed with the run's data line.
     """
 
-    type: Literal["none", "last", "mean", "naive", "seasonal_naive", "robust", "standard"] = "none"
+    type: Literal["none", "last", "mean", "naive", "seasonal_naive", "robust", "standard", "auto"] = "none"
     mode: Literal["subtract", "divide"] = "subtract"
 
 
@@ -399,7 +407,7 @@ class DataConfig(Section):
                 f"{self.window_norm.mode!r}. Use `mode: subtract`, with `transform.steps: [log]` for a "
                 "multiplicative correction",
             )])
-        if kind in SCALING_WINDOW_NORMS and self.window_norm.mode != "subtract":
+        if kind in (*SCALING_WINDOW_NORMS, "auto") and self.window_norm.mode != "subtract":
             raise ConfigProblems([(
                 "data.window_norm.mode",
                 f"`type: {kind}` both subtracts a location and divides by a spread, so `mode` does not apply; "

@@ -5,14 +5,18 @@ a horizon) trains with this recipe. It was chosen on rolling-origin backtests of
 the shipped series next to Darts and NeuralForecast (`benchmarks/peers.py`; the
 README's "The default forecasting recipe" has the table):
 
-- `data.window_norm`: `{type: seasonal_naive}` when the config sets
-  `data.period` and one whole period fits in the lookback: the model forecasts
-  its correction to last season's value of each step, so it starts from the
-  seasonal-naive forecast and learns what differs. Otherwise `{type: robust}`:
-  each window is shifted by its input median and divided by its input median
-  absolute deviation, and its forecast scaled back (NeuralForecast's default
-  `scaler_type`), so level and spread look the same in every window however the
-  series drifts.
+- `data.window_norm: {type: auto}`, chosen from each fit's training rows:
+  `seasonal_naive` when the config sets `data.period`, one period fits in the
+  lookback and the targets' seasonal strength on the training rows is at least
+  0.7 (the model then forecasts its correction to last season's value of each
+  step, so it starts from the seasonal-naive forecast: airline); `robust`
+  otherwise (each window shifted by its input median and divided by its input
+  median absolute deviation, its forecast scaled back: NeuralForecast's default
+  `scaler_type`, so level and spread look the same in every window however the
+  series drifts: sunspots, whose 11-year cycle drifts, and daily temperature,
+  whose year does not fit a 4-week window). Correcting last season scored MASE
+  1.36 on sunspots against robust scaling's 0.86-0.89, and 0.74-0.77 on airline
+  against 1.11-1.31, on the benchmark's folds.
 - `model.head.loss: mae` (the `ForecastHeadConfig` default): the median forecast,
   unmoved by a few wild training targets.
 - `train: {epochs: 300, batch_size: 32, early_stopping: {patience: 100}}`: small
@@ -36,9 +40,7 @@ from typing import Any
 
 #: What a forecasting config gets for each setting it leaves out: (section, key) -> value.
 FORECAST_RECIPE: dict[tuple[str, str], Any] = {
-    ("data", "window_norm"): lambda data: (
-        {"type": "seasonal_naive"} if _seasonal_fits(data) else {"type": "robust"}
-    ),
+    ("data", "window_norm"): {"type": "auto"},
     ("train", "epochs"): 300,
     ("train", "batch_size"): 32,
     ("train", "early_stopping"): {"patience": 100},
@@ -60,8 +62,6 @@ def with_forecast_recipe(raw: Any) -> Any:
         return raw
     out = dict(raw)
     for (section, key), value in FORECAST_RECIPE.items():
-        if callable(value):
-            value = value(raw["data"])
         current = out.get(section)
         if current is None:
             current = {}
@@ -72,12 +72,6 @@ def with_forecast_recipe(raw: Any) -> Any:
             # A section object (from Python): validated again with the value, as YAML would give it.
             out[section] = type(current).model_validate({**current.model_dump(exclude_unset=True), key: value})
     return out
-
-
-def _seasonal_fits(data: Any) -> bool:
-    """Whether the data section sets a seasonal period no longer than its lookback."""
-    period, lookback = _get(data, "period"), _get(data, "lookback")
-    return isinstance(period, int) and isinstance(lookback, int) and 1 < period <= lookback
 
 
 def _get(section: Any, key: str, default: Any = None) -> Any:

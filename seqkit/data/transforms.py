@@ -43,6 +43,8 @@ _JSON_VERSION = 1
 _DIVIDE_EPS = 1e-6
 #: The window norms that subtract a location and divide by a spread; their mode is `scale`.
 SCALING_WINDOW_NORMS = data_config.SCALING_WINDOW_NORMS
+#: `window_norm: auto` corrects last season's value when every target's seasonal strength reaches this.
+SEASONAL_STRENGTH_THRESHOLD = 0.7
 # Median absolute deviation of a normal distribution in standard deviations: a flat window's
 # spread falls back to this many standard deviations, as NeuralForecast's robust scaler does.
 _MAD_PER_STD = 0.6744897501960817
@@ -149,6 +151,40 @@ def window_scale(block: np.ndarray, kind: str) -> np.ndarray:
         loc, spread = values.mean(axis=1, keepdims=True), std
     spread = np.where(spread > 0, spread, 1.0)
     return np.concatenate([loc, spread], axis=1).astype(np.float32)
+
+
+def seasonal_strength(values: np.ndarray, period: int) -> float:
+    """How much of a series' detrended variation its seasonal pattern explains, in [0, 1].
+
+    Classical decomposition: the trend is the centred moving average over one
+    period (a 2 x period average for an even period), the seasonal pattern the
+    mean detrended value at each phase of the period, and the strength
+    `max(0, 1 - var(remainder) / var(detrended))` (Wang, Smith and Hyndman's
+    measure, 2006). A stable seasonal pattern scores near 1 (the airline series:
+    0.83 to 0.94 on its backtest folds' training rows), noise or a cycle whose
+    length and height drift scores low (sunspots with an 11-year period: 0.22 to 0.54).
+
+    Example: `seasonal_strength(np.tile([0.0, 1.0], 10), 2)` -> 1.0.
+
+    Args:
+        values: `(n,)` the series (no NaN).
+        period: The seasonal period, at least 2.
+
+    Returns:
+        The strength; 0.0 when fewer than two periods remain after the moving average.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    kernel = np.ones(period) / period if period % 2 else np.r_[0.5, np.ones(period - 1), 0.5] / period
+    if len(values) < len(kernel) + 2 * period:
+        return 0.0
+    trend = np.convolve(values, kernel, mode="valid")
+    offset = (len(kernel) - 1) // 2
+    detrended = values[offset : offset + len(trend)] - trend
+    phases = (np.arange(len(detrended)) + offset) % period
+    means = np.array([detrended[phases == phase].mean() for phase in range(period)])
+    remainder = detrended - means[phases]
+    spread = detrended.var()
+    return 0.0 if spread <= 0 else float(max(0.0, 1.0 - remainder.var() / spread))
 
 
 def seasonal_naive_positions(lookback: int, horizon: int, gap: int, period: int) -> np.ndarray:
@@ -284,6 +320,8 @@ class Transform:
         window_norm_mode: `subtract` or `divide`; `scale` for `robust` and `standard`.
         window_norm_period: Seasonal period of `seasonal_naive` (`data.period`), else None.
         states: One `ColumnState` per entry of `columns`.
+        window_norm_choice: For `window_norm: auto`, what it chose and why (the
+            resolved type is in `window_norm`); None otherwise.
         time_column: Column of new frames holding timestamps, or None.
         time_format: Its `strftime` format, or None.
         frequency: pandas frequency of the time steps, or None.
@@ -299,6 +337,7 @@ class Transform:
     window_norm_mode: str
     states: list[ColumnState]
     window_norm_period: int | None = None
+    window_norm_choice: str | None = None
     time_column: str | None = None
     time_format: str | None = None
     frequency: str | None = None
@@ -349,7 +388,9 @@ class Transform:
             horizon=config.horizon,
             gap=config.gap,
             window_norm=config.window_norm.type,
-            window_norm_mode="scale" if config.window_norm.type in SCALING_WINDOW_NORMS else config.window_norm.mode,
+            window_norm_mode=(
+                "scale" if config.window_norm.type in SCALING_WINDOW_NORMS else config.window_norm.mode
+            ),
             window_norm_period=config.period if config.window_norm.type == "seasonal_naive" else None,
             states=states,
             time_column=time_column,
@@ -363,6 +404,8 @@ class Transform:
                 f"{origin}: no training rows left to fit the scaler on (rows {start} to {stop}); differencing "
                 f"uses the first {transform.first_valid} row(s). Give more data or a smaller validation/test split."
             )
+        if transform.window_norm == "auto":
+            transform._choose_window_norm(values, config, start, stop, origin)
         for j, state in enumerate(states):
             if state.scaler == "none":
                 continue
@@ -378,6 +421,36 @@ class Transform:
                 loc, scale = float(fitted.min()), float(fitted.max() - fitted.min())
             state.loc, state.scale = loc, (scale if scale > 0 else 1.0)
         return transform
+
+    def _choose_window_norm(self, values: np.ndarray, config, start: int, stop: int, origin: str) -> None:
+        """Resolve `window_norm: auto` from the training rows `[start, stop)` (after the column steps)."""
+        period = config.period
+        self.window_norm, self.window_norm_mode = "robust", "scale"
+        if config.label is not None:
+            self.window_norm_choice = "robust (the targets are classes)"
+            return
+        if period is None or period > self.lookback:
+            reason = "no `data.period`" if period is None else f"period {period} is longer than the lookback"
+            self.window_norm_choice = f"robust ({reason})"
+            return
+        strengths = []
+        for name in self.targets:
+            j = self.columns.index(name)
+            state = self.states[j]
+            lead = start - state.total_lag
+            transformed = _stages(values[lead:stop, j], state, origin, lead)[-1][state.total_lag :]
+            strengths.append(seasonal_strength(transformed, period))
+        weakest = min(strengths)
+        if weakest >= SEASONAL_STRENGTH_THRESHOLD:
+            self.window_norm, self.window_norm_mode, self.window_norm_period = "seasonal_naive", "subtract", period
+            self.window_norm_choice = (
+                f"seasonal_naive (seasonal strength {weakest:.2f} on the training rows, at least "
+                f"{SEASONAL_STRENGTH_THRESHOLD})"
+            )
+        else:
+            self.window_norm_choice = (
+                f"robust (seasonal strength {weakest:.2f} on the training rows, below {SEASONAL_STRENGTH_THRESHOLD})"
+            )
 
     # ------------------------------------------------------------------ properties
 
