@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 1..N for every toolkit")
     parser.add_argument("--seqkit-set", action="append", default=[], metavar="[LABEL:]KEY=VALUE[;KEY=VALUE]",
                         help="also run seqkit with these overrides (a variant of the recipe); repeatable")
+    parser.add_argument("--no-recipe", action="store_true", help="leave out seqkit's default recipe (variants only)")
     parser.add_argument("--shipped", action="store_true",
                         help="also run the series' shipped config (configs/quickstart.yaml, sunspots.yaml)")
     parser.add_argument("--cache", type=Path, help="JSON file of results to reuse and extend")
@@ -119,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in series:
         jobs = []
         if "seqkit" in toolkits:
-            jobs += [("seqkit", "recipe")] + [("seqkit", variant) for variant in args.seqkit_set]
+            jobs += [] if args.no_recipe else [("seqkit", "recipe")]
+            jobs += [("seqkit", variant) for variant in args.seqkit_set]
             if args.shipped and "shipped" in SERIES[name]:
                 jobs.append(("seqkit", "configs/" + SERIES[name]["shipped"]))
         jobs += [(toolkit, setting) for toolkit in ("darts", "neuralforecast") if toolkit in toolkits

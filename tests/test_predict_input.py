@@ -41,6 +41,7 @@ data:
   horizon: 3
   missing: {missing}
   split: {{type: fraction, val: 0.15, test: 0.15}}
+  window_norm: {{type: none}}  # `_expected_forecast` unscales by hand, without window normalisation
 model:
   cell: gru
   layers: [4]

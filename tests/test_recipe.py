@@ -35,9 +35,11 @@ def test_auto_window_norm_chooses_from_the_training_rows(data, want):
 
     config = config_from_dict({"data": {**data, "split": {"type": "steps", "val": 12, "test": 24}}})
     assert config.data.window_norm.type == "auto"
-    prepared = task_for(config).prepare()
+    task = task_for(config)
+    prepared = task.prepare()
     assert prepared.transform.window_norm == want
     assert prepared.transform.window_norm_choice.startswith(want)
+    assert f"; window_norm auto: {want}" in task.describe(prepared, task.spec(prepared))  # the run log says so
 
 
 def test_the_recipe_from_python_section_objects_too():
