@@ -249,15 +249,11 @@ def _run_darts(name: str, setting: str, seed: int, n_folds: int, imports: dict) 
         from darts.dataprocessing.transformers import Scaler
         from darts.models import BlockRNNModel
     imports.setdefault("darts (PyTorch)", time.perf_counter() - started)
-    _torch_threads()
-    values, data, folds = _folds(name, n_folds)
-    per_fold = []
-    for fold in folds:
-        series = values[fold.start : fold.end].astype(np.float32)
-        origin = fold.origin - fold.start
-        train = TimeSeries.from_values(series[:origin])
+
+    def forecast(data, series: np.ndarray, origin: int, starts: np.ndarray) -> np.ndarray:
+        series = series.astype(np.float32)
         scaler = Scaler()
-        scaled = scaler.fit_transform(train)
+        scaled = scaler.fit_transform(TimeSeries.from_values(series[:origin]))
         options = {}
         if setting == "reasonable":
             windows = origin - data.lookback - data.horizon + 1
@@ -269,11 +265,11 @@ def _run_darts(name: str, setting: str, seed: int, n_folds: int, imports: dict) 
         )
         with _quiet():
             model.fit(scaled, verbose=False)
-            histories = [scaler.transform(TimeSeries.from_values(series[:start])) for start in _test_starts(data, fold)]
+            histories = [scaler.transform(TimeSeries.from_values(series[:start])) for start in starts]
             predictions = model.predict(n=data.horizon, series=histories, verbose=False)
-        forecasts = np.stack([scaler.inverse_transform(p).values()[:, 0] for p in predictions])
-        per_fold.append(_score(values, data, fold, forecasts))
-    return _collect(per_fold)
+        return np.stack([scaler.inverse_transform(p).values()[:, 0] for p in predictions])
+
+    return _run_peer(name, n_folds, forecast)
 
 
 # ---------------------------------------------------------------------------- NeuralForecast
@@ -287,18 +283,13 @@ def _run_neuralforecast(name: str, setting: str, seed: int, n_folds: int, import
         from neuralforecast import NeuralForecast
         from neuralforecast.models import LSTM
     imports.setdefault("neuralforecast (PyTorch)", time.perf_counter() - started)
-    _torch_threads()
-    values, data, folds = _folds(name, n_folds)
-    per_fold = []
-    for fold in folds:
-        series = values[fold.start : fold.end]
-        origin = fold.origin - fold.start
+
+    def forecast(data, series: np.ndarray, origin: int, starts: np.ndarray) -> np.ndarray:
         options = {"input_size": data.lookback} if setting == "reasonable" else {}
         with _quiet():  # `LSTM(h)` warns that it sets its input size to 3 x horizon
             model = LSTM(h=data.horizon, random_seed=seed, **options, **_lightning_quiet())
         forecaster = NeuralForecast(models=[model], freq=1)
         train = pd.DataFrame({"unique_id": "series", "ds": np.arange(origin), "y": series[:origin]})
-        starts = _test_starts(data, fold)
         histories = pd.concat(
             pd.DataFrame({"unique_id": f"w{k:05d}", "ds": np.arange(start), "y": series[:start]})
             for k, start in enumerate(starts)
@@ -307,7 +298,19 @@ def _run_neuralforecast(name: str, setting: str, seed: int, n_folds: int, import
             forecaster.fit(train)
             predicted = forecaster.predict(df=histories)
         predicted = predicted.sort_values(["unique_id", "ds"])
-        forecasts = predicted["LSTM"].to_numpy().reshape(len(starts), data.horizon)
+        return predicted["LSTM"].to_numpy().reshape(len(starts), data.horizon)
+
+    return _run_peer(name, n_folds, forecast)
+
+
+def _run_peer(name: str, n_folds: int, forecast) -> dict:
+    """Every fold of a peer: `forecast(data, fold_series, origin, test_starts)` fits on the rows before
+    `origin` and returns `(n_windows, horizon)` forecasts in original units; each fold is scored."""
+    _torch_threads()
+    values, data, folds = _folds(name, n_folds)
+    per_fold = []
+    for fold in folds:
+        forecasts = forecast(data, values[fold.start : fold.end], fold.origin - fold.start, _test_starts(data, fold))
         per_fold.append(_score(values, data, fold, forecasts))
     return _collect(per_fold)
 
