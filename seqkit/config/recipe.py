@@ -62,9 +62,7 @@ def with_forecast_recipe(raw: Any) -> Any:
         return raw
     out = dict(raw)
     for (section, key), value in FORECAST_RECIPE.items():
-        current = out.get(section)
-        if current is None:
-            current = {}
+        current = out.get(section) or {}
         if isinstance(current, dict):
             if key not in current:
                 out[section] = {**current, key: value}
@@ -91,6 +89,4 @@ def _is_forecasting(raw: dict) -> bool:
         return False
     if _get(model, "stateful", False) or _get(model, "embedding") is not None:
         return False
-    head = _get(model, "head")
-    kind = _get(head, "type", "forecast") if head is not None else "forecast"
-    return kind == "forecast"
+    return _get(_get(model, "head"), "type", "forecast") == "forecast"

@@ -141,16 +141,16 @@ def window_scale(block: np.ndarray, kind: str) -> np.ndarray:
     Returns:
         float32 `(n, 2, n_columns)`: `[:, 0]` the location, `[:, 1]` the spread (positive).
     """
-    values = block.astype(np.float64)
-    std = values.std(axis=1, keepdims=True)
     if kind == "robust":
-        loc = np.median(values, axis=1, keepdims=True)
-        spread = np.median(np.abs(values - loc), axis=1, keepdims=True)
-        spread = np.where(spread > 0, spread, std * _MAD_PER_STD)
+        loc = np.median(block, axis=1, keepdims=True)
+        spread = np.median(np.abs(block - loc), axis=1, keepdims=True)
+        flat = spread <= 0
+        if flat.any():  # rare: only then is the standard deviation needed
+            spread[flat] = (block.std(axis=1, keepdims=True) * _MAD_PER_STD)[flat]
     else:
-        loc, spread = values.mean(axis=1, keepdims=True), std
-    spread = np.where(spread > 0, spread, 1.0)
-    return np.concatenate([loc, spread], axis=1).astype(np.float32)
+        loc, spread = block.mean(axis=1, keepdims=True), block.std(axis=1, keepdims=True)
+    spread[spread <= 0] = 1.0
+    return np.concatenate([loc, spread], axis=1).astype(np.float32, copy=False)
 
 
 def seasonal_strength(values: np.ndarray, period: int) -> float:
@@ -287,6 +287,15 @@ def _stages(column: np.ndarray, state: ColumnState, origin: str, row_offset: int
     return stages
 
 
+def _training_rows(values: np.ndarray, j: int, state: ColumnState, start: int, stop: int, origin: str) -> np.ndarray:
+    """Column `j` over the training rows `[start, stop)` after its steps (float64).
+
+    Differences at the first training rows need the `total_lag` rows before them, which are read too.
+    """
+    lead = start - state.total_lag
+    return _stages(values[lead:stop, j], state, origin, lead)[-1][state.total_lag :]
+
+
 def _invert_steps(y: np.ndarray, state: ColumnState, histories: Sequence[np.ndarray]) -> np.ndarray:
     """Undo the steps of one column. `y` is `(n, horizon)` after the last step; float64."""
     diff_histories = list(histories)
@@ -409,9 +418,7 @@ class Transform:
         for j, state in enumerate(states):
             if state.scaler == "none":
                 continue
-            # Differences at the first training rows need the `total_lag` rows before them.
-            lead = start - state.total_lag
-            fitted = _stages(values[lead:stop, j], state, origin, lead)[-1][state.total_lag :]
+            fitted = _training_rows(values, j, state, start, stop, origin)
             if state.scaler == "standard":
                 loc, scale = float(fitted.mean()), float(fitted.std())
             elif state.scaler == "robust":
@@ -433,14 +440,10 @@ class Transform:
             reason = "no `data.period`" if period is None else f"period {period} is longer than the lookback"
             self.window_norm_choice = f"robust ({reason})"
             return
-        strengths = []
-        for name in self.targets:
-            j = self.columns.index(name)
-            state = self.states[j]
-            lead = start - state.total_lag
-            transformed = _stages(values[lead:stop, j], state, origin, lead)[-1][state.total_lag :]
-            strengths.append(seasonal_strength(transformed, period))
-        weakest = min(strengths)
+        weakest = min(
+            seasonal_strength(_training_rows(values, j, self.states[j], start, stop, origin), period)
+            for j in self.target_index
+        )
         if weakest >= SEASONAL_STRENGTH_THRESHOLD:
             self.window_norm, self.window_norm_mode, self.window_norm_period = "seasonal_naive", "subtract", period
             self.window_norm_choice = (

@@ -667,11 +667,11 @@ class WindowSet(Windows):
         if self.window_norm == "none":
             return None
         refs = []
-        for begin in range(0, len(self), _CHUNK):
+        # At least one (possibly empty) chunk, so an empty set's reference has the right shape too.
+        for begin in range(0, max(len(self), 1), _CHUNK):
             block = self._block(self._starts.at(np.arange(begin, min(begin + _CHUNK, len(self)))))
             refs.append(self._target_ref(block, window_reference(block, self.window_norm, self.window_norm_mode)))
-        steps = {"seasonal_naive": self.horizon, "robust": 2, "standard": 2}.get(self.window_norm, 1)
-        return np.concatenate(refs) if refs else np.empty((0, steps, len(self.target_index)), np.float32)
+        return np.concatenate(refs)
 
     def to_original(self, y_model: np.ndarray) -> np.ndarray:
         """Map model-space forecasts of these windows back to original units.

@@ -127,7 +127,7 @@ class ForecastTask(Task):
     def describe(self, prepared, spec: SequenceSpec) -> str:
         period = self.seasonal_period(prepared)
         season = f"seasonal period {period}" if period else "no seasonal period (seasonal naive: one step)"
-        choice = getattr(prepared.transform, "window_norm_choice", None)
+        choice = prepared.transform.window_norm_choice
         return (
             f"{split_counts(prepared)} (lookback {spec.lookback}, horizon {spec.horizon}, "
             f"{count(spec.n_features, 'feature')}, {count(spec.n_targets, 'target')}; {season})"
