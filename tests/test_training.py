@@ -281,3 +281,20 @@ def test_seasonal_naive_window_norm_trains_and_a_zero_head_is_the_baseline(write
     results = run.evaluate()["results"]
     for name, value in results["seasonal_naive"]["overall"].items():
         assert results["model"]["overall"][name] == pytest.approx(value, rel=1e-5), name
+
+
+def test_in_memory_validation_logs_what_keras_validation_does(write_yaml, tmp_path, monkeypatch):
+    """A small validation set is scored in one batch per epoch; the values match Keras' `validation_data`."""
+    from seqkit.training import trainer
+
+    path = tiny(write_yaml, epochs=3)
+    held = train(path, runs_dir=tmp_path / "held", verbose=0)
+    monkeypatch.setattr(trainer, "VALIDATION_IN_MEMORY_BYTES", -1)  # every set streams through Keras
+    streamed = train(path, runs_dir=tmp_path / "streamed", verbose=0)
+    assert len(held.task.prepare(preprocessing=held.preprocessing).val) > 16  # two batches on Keras' path
+    a, b = (pd.read_csv(run.path / "history.csv") for run in (held, streamed))
+    assert {"val_loss", "val_mae"} <= set(a.columns) and list(a.columns) == list(b.columns)
+    np.testing.assert_allclose(a[["val_loss", "val_mae"]], b[["val_loss", "val_mae"]], rtol=1e-5)
+    np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-6)  # validation does not touch training
+    for x, y in zip(held.model.get_weights(), streamed.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)

@@ -498,7 +498,8 @@ class Windows(abc.ABC):
 
     # ------------------------------------------------------------------ arrays (evaluation)
 
-    def _gather_all(self) -> tuple[np.ndarray, np.ndarray]:
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """`(inputs, targets)` of every window, materialised (for evaluation and small validation sets)."""
         (x_dtype, x_shape), (y_dtype, y_shape) = self.x_spec, self.y_spec
         x, y = np.empty((len(self), *x_shape), x_dtype), np.empty((len(self), *y_shape), y_dtype)
         for begin in range(0, len(self), _CHUNK):
@@ -508,11 +509,11 @@ class Windows(abc.ABC):
 
     def inputs(self) -> np.ndarray:
         """`(n_windows, *x_spec shape)` model inputs (materialised: for evaluation)."""
-        return self._gather_all()[0]
+        return self.arrays()[0]
 
     def targets(self) -> np.ndarray:
         """`(n_windows, *y_spec shape)` model targets (materialised: for evaluation)."""
-        return self._gather_all()[1]
+        return self.arrays()[1]
 
 
 class WindowSet(Windows):

@@ -8,6 +8,7 @@ layout: `seqkit.inference.run`), each file atomically, with the manifest last.
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 import shutil
@@ -35,6 +36,7 @@ from seqkit.inference.run import CONFIG, HISTORY, MANIFEST, METRICS, MODEL, PREP
 from seqkit.models.factory import cudnn_report
 from seqkit.tasks import Evaluation, Task, task_for
 from seqkit.training.callbacks import (
+    InMemoryValidation,
     KeepBestWeights,
     ResetStatesEachEpoch,
     ResumableEarlyStopping,
@@ -291,10 +293,9 @@ def _train_and_save(
 
     if initial_epoch < config.train.epochs:
         try:
-            model.fit(
-                **fit_arguments(config, prepared, initial_epoch=initial_epoch, epochs=config.train.epochs),
-                callbacks=callbacks,
-                verbose=_keras_verbose(verbose),
+            fit_model(
+                model, config, prepared, initial_epoch=initial_epoch, epochs=config.train.epochs,
+                callbacks=callbacks, verbose=_keras_verbose(verbose),
             )
         finally:
             if runtime.mixed_precision:
@@ -368,7 +369,7 @@ def fit_without_files(
 ) -> tuple[dict, dict]:
     """Fit a built model on prepared data as a run does, writing nothing: for loops over many fits.
 
-    The same datasets (`fit_arguments`), schedule (`schedule_callbacks`) and
+    The same datasets and validation (`fit_model`), schedule (`schedule_callbacks`) and
     monitored value as `train`, for `train.epochs` epochs (cap them with
     `epoch_cap` first), and the model ends with its best epoch's weights, as a
     run's does; no run directory, checkpoint or TensorBoard log is written.
@@ -381,25 +382,35 @@ def fit_without_files(
     min_delta = config.train.early_stopping.min_delta if config.train.early_stopping else 0.0
     best = KeepBestWeights(monitor, min_delta=min_delta)
     _, _, schedule = schedule_callbacks(config, monitor)
-    history = model.fit(
-        **fit_arguments(config, prepared, initial_epoch=0, epochs=config.train.epochs),
-        callbacks=[*schedule, best],
+    history = fit_model(
+        model, config, prepared, initial_epoch=0, epochs=config.train.epochs, callbacks=[*schedule, best],
         verbose=_keras_verbose(verbose),
     )
     return history.history, best.best
 
 
-def fit_arguments(config: ExperimentConfig, prepared, *, initial_epoch: int, epochs: int) -> dict:
-    """`Model.fit` keyword arguments for training epochs `initial_epoch` up to `epochs` on prepared data.
+#: Validation windows up to this size (inputs and targets together) are held in memory and scored in one
+#: batch per epoch (`InMemoryValidation`); larger sets stream through Keras' `validation_data`.
+VALIDATION_IN_MEMORY_BYTES = 16 * 2**20
+
+
+def fit_model(
+    model: keras.Model, config: ExperimentConfig, prepared, *, initial_epoch: int, epochs: int, callbacks: list,
+    verbose,
+) -> keras.callbacks.History:
+    """`Model.fit` of epochs `initial_epoch` up to `epochs` on prepared data, as every seqkit fit runs it.
 
     Every remaining epoch comes from one dataset, each epoch shuffled by
     (seed, epoch), so a resumed run sees the same orders as an uninterrupted
     one from its next epoch on. A stateful model reads its batches in stream
     order (each batch row continues the row before it: truncated BPTT).
 
-    Returns:
-        `x`, `validation_data` (None without validation windows), `epochs`,
-        `initial_epoch`, `steps_per_epoch` and `shuffle=False` (the dataset shuffles itself).
+    Validation: a small validation set (at most `VALIDATION_IN_MEMORY_BYTES`, not
+    stateful) is held in memory and scored at each epoch's end before `callbacks`
+    run (`InMemoryValidation`: Keras' `validation_data` makes a new dataset
+    iterator every epoch, which costs more than a whole epoch of a short
+    series); a larger one goes to Keras as `validation_data`. Either way the
+    logs carry `val_loss` and `val_<metric>` for the callbacks that follow.
     """
     batch_size = config.train.effective_batch_size
     stateful = config.model.stateful
@@ -413,15 +424,28 @@ def fit_arguments(config: ExperimentConfig, prepared, *, initial_epoch: int, epo
     train_data = train_windows.dataset(
         batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful, epochs=remaining
     )
-    val_data = val_windows.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful) if has_val else None
-    return {
-        "x": train_data,
-        "validation_data": val_data,
-        "epochs": epochs,
-        "initial_epoch": initial_epoch,
-        "steps_per_epoch": len(train_data) // max(len(remaining), 1),  # the dataset holds every remaining epoch
-        "shuffle": False,
-    }
+    first, val_data = [], None
+    if has_val and not stateful and _window_bytes(val_windows) <= VALIDATION_IN_MEMORY_BYTES:
+        first = [InMemoryValidation(*val_windows.arrays())]
+    elif has_val:
+        val_data = val_windows.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful)
+    return model.fit(
+        train_data,
+        validation_data=val_data,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        steps_per_epoch=len(train_data) // max(len(remaining), 1),  # the dataset holds every remaining epoch
+        shuffle=False,  # the dataset shuffles itself
+        callbacks=[*first, *callbacks],
+        verbose=verbose,
+    )
+
+
+def _window_bytes(windows) -> int:
+    """Bytes of a window set's inputs and targets, materialised."""
+    (x_dtype, x_shape), (y_dtype, y_shape) = windows.x_spec, windows.y_spec
+    one = np.dtype(x_dtype).itemsize * math.prod(x_shape) + np.dtype(y_dtype).itemsize * math.prod(y_shape)
+    return len(windows) * one
 
 
 def _write_outputs(

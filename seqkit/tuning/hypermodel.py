@@ -23,7 +23,7 @@ from seqkit.config.tune import Dimension
 from seqkit.errors import ConfigError
 from seqkit.tasks import task_for
 from seqkit.training.runtime import configure_runtime
-from seqkit.training.trainer import fit_arguments, has_validation, schedule_callbacks
+from seqkit.training.trainer import fit_model, has_validation, schedule_callbacks
 
 _PLAIN_CHOICE_TYPES = (bool, int, float, str)
 
@@ -162,10 +162,9 @@ class ConfigHyperModel(kt.HyperModel):
         config, prepared = self._current
         budget = epochs if epochs is not None else trial_epochs(self.config, config)
         _, _, schedule = schedule_callbacks(config, "val_loss")
-        history = model.fit(
-            **fit_arguments(config, prepared, initial_epoch=initial_epoch, epochs=budget),
-            callbacks=[*schedule, keras.callbacks.TerminateOnNaN(), *callbacks],
-            verbose=self.verbose,
+        history = fit_model(
+            model, config, prepared, initial_epoch=initial_epoch, epochs=budget,
+            callbacks=[*schedule, keras.callbacks.TerminateOnNaN(), *callbacks], verbose=self.verbose,
         )
         logs = history.history
         self.last_fit = {"epochs": initial_epoch + len(logs.get("loss", [])), "budget": budget}
