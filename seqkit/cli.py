@@ -327,7 +327,7 @@ def _datasets(args: argparse.Namespace) -> int:
 
     rows = []
     for info in list_datasets():
-        unit = "characters" if info.kind == "text" else "rows"
+        unit = {"text": "characters", "sequences": "sequences"}.get(info.kind, "rows")
         size = f"{info.rows:,} {unit}" if info.rows is not None else "configurable"
         rows.append((info.name, size, info.description))
     name_width = max(len(r[0]) for r in rows)

@@ -52,3 +52,14 @@ def test_sunspots_beats_naive_and_the_11_year_seasonal_naive(tmp_path):
     model = _overall(run, "model")
     assert model["rmse"] < _overall(run, "naive")["rmse"]
     assert model["rmse"] < _overall(run, "seasonal_naive")["rmse"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["japanese_vowels", "basic_motions"])
+def test_the_sequence_set_configs_beat_the_majority_class_and_one_nearest_neighbour(name, tmp_path):
+    run = seqkit.train(f"configs/{name}.yaml", runs_dir=tmp_path, verbose=0)
+    results = run.metrics["results"]
+    assert run.metrics["split"] == "test" and results["model"]["n_samples"] == {"japanese_vowels": 370,
+                                                                                 "basic_motions": 40}[name]
+    assert results["model"]["accuracy"] > results["nearest_neighbour"]["accuracy"]
+    assert results["model"]["accuracy"] > results["majority_class"]["accuracy"]

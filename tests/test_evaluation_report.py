@@ -113,7 +113,7 @@ def test_classification_table():
         [0, 0, 1], [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7]], ["cat", "dog"]
     )
     assert classification_table(m).splitlines() == [
-        "accuracy 0.6667, macro F1 0.6667 (3 samples)",
+        "accuracy 0.6667, macro F1 0.6667, balanced accuracy 0.7500 (3 samples)",
         "true \\ predicted  cat  dog  precision  recall      f1",
         "cat                 1    1     1.0000  0.5000  0.6667",
         "dog                 0    1     0.5000  1.0000  0.6667",

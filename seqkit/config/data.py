@@ -270,6 +270,73 @@ def _is_unsafe_path(path: str) -> bool:
     return False
 
 
+class SequencesConfig(Section):
+    """Many independent sequences with one class each (`data.sequences`), instead of one series.
+
+    The data is a shipped set (`data.dataset: japanese_vowels`), files
+    (`train`, and `test` or a held-out fraction), or Python's
+    `frame=(X, y)`. Every sequence is scaled by the per-feature mean and
+    standard deviation of the training sequences' time steps, padded at its
+    end to the longest sequence of its batch set and masked, so a padded
+    step never reaches the recurrent state.
+
+    Attributes:
+        train: The training sequences: a UCR/UEA `.ts` file, or a wide CSV (one
+            row per sequence: `label_column`, optionally `id_column`, then its
+            values, a univariate sequence; empty trailing cells shorten it), relative
+            to the config's folder.
+        test: The test sequences, in the same layout; without it, `test_fraction`
+            of the training sequences is held out, stratified by class.
+        layout: How a CSV holds its sequences: `wide` (one row per sequence) or
+            `long` (one row per time step: `id_column`, optionally `time_column`,
+            then the value columns; the label from `label_column`, constant within
+            each id, or from the `labels` file).
+        label_column: The class column (wide; long: a column of the table or of `labels`).
+        id_column: The sequence id column (long: required; wide: optional, kept out of the values).
+        time_column: A long CSV's column ordering the steps within each sequence (default: file order).
+        labels: A long CSV's labels as a separate CSV of `id_column` and `label_column`.
+        val: Share of the training sequences held out for validation (early
+            stopping, best epoch), stratified by class.
+        test_fraction: Share held out for testing when no `test` is given.
+        seed: Seed of the stratified draws.
+    """
+
+    train: str | None = None
+    test: str | None = None
+    layout: Literal["wide", "long"] = "wide"
+    label_column: str = "label"
+    id_column: str | None = None
+    time_column: str | None = None
+    labels: str | None = None
+    val: float = Field(default=0.2, ge=0.0, lt=1.0)
+    test_fraction: float = Field(default=0.25, ge=0.0, lt=1.0)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _long_needs_ids(self) -> SequencesConfig:
+        if self.layout == "long" and self.id_column is None:
+            raise ConfigProblems([(
+                "data.sequences.id_column",
+                "`layout: long` has one row per time step, so it needs the column naming each row's sequence",
+            )])
+        if self.layout == "wide" and (self.time_column is not None or self.labels is not None):
+            raise ConfigProblems([(
+                "data.sequences.layout",
+                "`time_column` and `labels` describe a long CSV (one row per time step); set `layout: long`",
+            )])
+        return self
+
+    @field_validator("train", "test", "labels")
+    @classmethod
+    def _paths_stay_in_config_folder(cls, value: str | None) -> str | None:
+        if value is not None and _is_unsafe_path(value):
+            raise ValueError(
+                f"sequence files must be relative to the config file's folder and stay inside it; received "
+                f"{value!r}. Move the file next to the config, or pass `frame=(X, y)` from Python."
+            )
+        return value
+
+
 class DataConfig(Section):
     """Source, checks, split, transforms and windowing of the data a model is trained on.
 
@@ -317,6 +384,10 @@ class DataConfig(Section):
             `steps`, counted in tokens: contiguous blocks of the token stream, train
             first, then validation, then test. Column, time and transform options are
             refused.
+        sequences: Set it to classify many independent labelled sequences
+            (`SequencesConfig`) instead of windows of one series; `dataset` then names a
+            shipped sequence set (`japanese_vowels`, `basic_motions`). Lengths come
+            from the data, so `lookback` and the series options are refused.
     """
 
     dataset: str | None = None
@@ -325,7 +396,7 @@ class DataConfig(Section):
     time_format: str | None = None
     features: list[str] | None = None
     targets: list[str] | None = None
-    lookback: int = Field(gt=0)
+    lookback: int | None = Field(default=None, gt=0)
     horizon: int = Field(default=1, gt=0)
     stride: int = Field(default=1, gt=0)
     gap: int = Field(default=0, ge=0)
@@ -338,6 +409,7 @@ class DataConfig(Section):
     synthetic: SyntheticConfig | None = None
     text: TextConfig | None = None
     label: str | None = None
+    sequences: SequencesConfig | None = None
 
     @field_validator("path")
     @classmethod
@@ -350,7 +422,37 @@ class DataConfig(Section):
         return value
 
     @model_validator(mode="after")
+    def _sequences_rules(self) -> DataConfig:
+        if self.sequences is None:
+            if self.lookback is None:
+                raise ConfigProblems([("data.lookback", "required, but missing: the time steps in each input window")])
+            return self
+        series_only = ("path", "time_column", "time_format", "features", "targets", "lookback", "period",
+                       "synthetic", "text", "label")
+        defaults = {name: type(self).model_fields[name].get_default(call_default_factory=True) for name in series_only}
+        given = [name for name in series_only if getattr(self, name) not in (None, defaults[name])]
+        windowing = (("horizon", 1), ("stride", 1), ("gap", 0))
+        given += [name for name, default in windowing if getattr(self, name) != default]
+        if given:
+            raise ConfigProblems([(
+                "data.sequences",
+                f"{', '.join(f'`data.{name}`' for name in given)} cannot be set with `sequences`: every sequence "
+                "is one sample with one class, its length comes from the data, and its files are named in "
+                "`sequences.train` / `sequences.test`. Remove them",
+            )])
+        if self.dataset is not None and (self.sequences.train or self.sequences.test):
+            raise ConfigProblems([(
+                "data.sequences",
+                f"give either `data.dataset` ({self.dataset!r}) or `sequences.train`/`test` files, not both",
+            )])
+        if self.sequences.test is not None and self.sequences.train is None:
+            raise ConfigProblems([("data.sequences.test", "a `test` file needs its `train` file beside it")])
+        return self
+
+    @model_validator(mode="after")
     def _cross_field_rules(self) -> DataConfig:
+        if self.sequences is not None:
+            return self
         if self.dataset is not None and self.path is not None:
             raise ValueError(
                 f"Give either `dataset` ({self.dataset!r}) or `path` ({self.path!r}), not both."

@@ -11,7 +11,7 @@ from seqkit.config.data import DataConfig
 from seqkit.config.evaluate import EvaluateConfig
 from seqkit.config.model import ModelConfig
 from seqkit.config.problems import ConfigProblems
-from seqkit.config.recipe import with_forecast_recipe
+from seqkit.config.recipe import with_forecast_recipe, with_sequence_defaults
 from seqkit.config.train import TrainConfig
 from seqkit.config.tune import TuneConfig
 
@@ -60,8 +60,9 @@ class ExperimentConfig(Section):
     @model_validator(mode="before")
     @classmethod
     def _default_forecast_recipe(cls, raw: object) -> object:
-        # Settings a forecasting config leaves out come from the recipe (`seqkit.config.recipe`).
-        return with_forecast_recipe(raw)
+        # Settings a forecasting config leaves out come from the recipe (`seqkit.config.recipe`);
+        # a sequence set's from its own defaults.
+        return with_forecast_recipe(with_sequence_defaults(raw))
 
     @field_validator("name")
     @classmethod
@@ -171,8 +172,20 @@ def experiment_rules(cfg: ExperimentConfig) -> list[tuple[str, str]]:
                 f"data.label classifies windows; set model.head to {{type: classify}} (got {head_type!r})",
             )
         )
-    if data is not None and label is None and text is None and head_type == "classify":
-        problems.append(("data.label", "a classifier needs a class column: set data.label, e.g. `label: weather`"))
+    sequences = getattr(data, "sequences", None) if data is not None else None
+    if sequences is not None and head_type != "classify":
+        problems.append(
+            ("model.head.type", f"data.sequences classifies sequences; set model.head to {{type: classify}} "
+             f"(got {head_type!r})")
+        )
+    if sequences is not None and getattr(model, "stateful", False):
+        problems.append(("model.stateful", "independent sequences share no state; remove `stateful`"))
+    if data is not None and label is None and text is None and sequences is None and head_type == "classify":
+        problems.append((
+            "data.label",
+            "a classifier needs a class column (`data.label`, e.g. `label: weather`) or a set of labelled "
+            "sequences (`data.sequences`)",
+        ))
     if data is not None and head_type == "forecast" and getattr(model, "embedding", None) is not None:
         problems.append(
             (

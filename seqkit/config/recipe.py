@@ -85,8 +85,32 @@ def _is_forecasting(raw: dict) -> bool:
     data, model = raw.get("data"), raw.get("model")
     if data is None or not isinstance(data, dict) and not hasattr(data, "model_fields_set"):
         return False
-    if _get(data, "label") is not None or _get(data, "text") is not None:
+    if any(_get(data, key) is not None for key in ("label", "text", "sequences")):
         return False
     if _get(model, "stateful", False) or _get(model, "embedding") is not None:
         return False
     return _get(_get(model, "head"), "type", "forecast") == "forecast"
+
+
+#: The value a sequence set's padded steps hold, masked by the model (no real scaled value comes near it).
+SEQUENCE_PAD = -1.0e9
+
+#: What a sequence-set config (`data.sequences`) gets for each model setting it leaves out.
+SEQUENCE_DEFAULTS: dict[str, Any] = {"head": {"type": "classify"}, "masking": True, "mask_value": SEQUENCE_PAD}
+
+
+def with_sequence_defaults(raw: Any) -> Any:
+    """`raw` with a classify head and masking of the padded steps, where a sequence-set config leaves them out.
+
+    Sequences of different lengths are padded at their end with `SEQUENCE_PAD`;
+    masking keeps those steps out of the recurrent state.
+    """
+    if not isinstance(raw, dict) or _get(raw.get("data"), "sequences") is None:
+        return raw
+    model = raw.get("model") or {}
+    if not isinstance(model, dict):
+        missing = {key: value for key, value in SEQUENCE_DEFAULTS.items() if key not in model.model_fields_set}
+        if not missing:
+            return raw
+        return {**raw, "model": type(model).model_validate({**model.model_dump(exclude_unset=True), **missing})}
+    return {**raw, "model": {**SEQUENCE_DEFAULTS, **model}}

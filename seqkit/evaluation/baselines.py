@@ -335,3 +335,37 @@ def seasonal_naive_quantiles(
         [np.moveaxis(np.quantile(train[lag:] - train[:-lag], levels, axis=0), 0, -1) for lag in lags]
     )
     return point[..., np.newaxis] + offsets[np.newaxis]
+
+
+def nearest_neighbour_labels(references, query, *, pad_value: float = -1.0e9, chunk: int = 256) -> np.ndarray:
+    """1-nearest-neighbour class by Euclidean distance: the UCR/UEA archive's standard yardstick.
+
+    Args:
+        references: The labelled sequence sets to search (every training sequence).
+        query: The sequence set to classify. Each set has `x` float `(n, length,
+            n_features)` (padded steps hold `pad_value`) and `labels()`; lengths may differ.
+        pad_value: What padded steps hold. They count as zeros (the training mean of
+            scaled data), and both sets are compared over the longer length.
+        chunk: Query sequences per distance block (memory O(chunk x n_train)).
+
+    Returns:
+        int `(n_query,)`: the class id of each query's nearest training sequence
+        (the first one on a tie, in the order given).
+    """
+    length = max(part.x.shape[1] for part in [*references, query])
+
+    def flat(x: np.ndarray) -> np.ndarray:
+        x = np.where(x == pad_value, 0.0, x).astype(np.float64)
+        x = np.pad(x, ((0, 0), (0, length - x.shape[1]), (0, 0)))
+        return x.reshape(len(x), -1)
+
+    reference = np.concatenate([flat(part.x) for part in references])
+    labels = np.concatenate([part.labels() for part in references])
+    squared = (reference**2).sum(axis=1)
+    out = np.empty(len(query.x), dtype=np.int64)
+    queries = flat(query.x)
+    for begin in range(0, len(queries), chunk):
+        block = queries[begin : begin + chunk]
+        distances = squared[None, :] - 2.0 * block @ reference.T  # + |q|^2, the same for every candidate
+        out[begin : begin + chunk] = labels[np.argmin(distances, axis=1)]
+    return out

@@ -249,6 +249,8 @@ def classification_metrics(
         - `"class_names"`: list of str.
         - `"confusion_matrix"`: `list[list[int]]`, `[true][predicted]` counts.
         - `"macro_f1"`: float, the mean F1 over the classes present.
+        - `"balanced_accuracy"`: float, the mean recall over the classes present
+          (scikit-learn's `balanced_accuracy_score`).
         - `"per_class"`: `{"precision": [...], "recall": [...], "f1": [...],
           "support": [...]}` from scikit-learn; precision is NaN for a class
           never predicted, recall and F1 for a class never present.
@@ -322,6 +324,7 @@ def classification_metrics(
         "class_names": class_names,
         "confusion_matrix": confusion.tolist(),
         "macro_f1": float(defined.mean()) if defined.size else float("nan"),
+        "balanced_accuracy": float(np.nanmean(np.where(confusion.sum(axis=1) > 0, recall, np.nan))),
         "per_class": {
             "precision": _floats(precision),
             "recall": _floats(recall),

@@ -272,14 +272,14 @@ def classification_table(metrics: Mapping[str, Any]) -> str:
         metrics: The dict `classification_metrics` returns.
 
     Returns:
-        Multi-line text: accuracy and macro F1, then the confusion matrix with
+        Multi-line text: accuracy, macro F1 and balanced accuracy, then the confusion matrix with
         true classes as rows and predicted classes as columns, followed by each
         class's precision, recall and F1.
 
     Example output:
 
     ```
-    accuracy 0.8000, macro F1 0.7917 (5 samples)
+    accuracy 0.8000, macro F1 0.7917, balanced accuracy 0.8333 (5 samples)
     true \\ predicted  cat  dog  precision  recall      f1
     cat                2    0     0.6667  1.0000  0.8000
     dog                1    2     1.0000  0.6667  0.8000
@@ -299,8 +299,9 @@ def classification_table(metrics: Mapping[str, Any]) -> str:
         )
     ]
     head = (
-        f"accuracy {metrics['accuracy']:.4f}, macro F1 {_cell(metrics['macro_f1'], 4)} "
-        f"({metrics['n_samples']} samples)"
+        f"accuracy {metrics['accuracy']:.4f}, macro F1 {_cell(metrics['macro_f1'], 4)}"
+        + (f", balanced accuracy {metrics['balanced_accuracy']:.4f}" if "balanced_accuracy" in metrics else "")
+        + f" ({metrics['n_samples']} samples)"
     )
     return head + "\n" + _render(["true \\ predicted", *names, "precision", "recall", "f1"], rows)
 

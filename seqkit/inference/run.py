@@ -120,7 +120,9 @@ class Run:
             A forecast: one row per forecast step, the timestamp (or step number)
             and one column per target (a quantile run: per target and level,
             `Passengers_q0.1`, `Passengers` for the median, `Passengers_q0.9`).
-            A classifier: one row, the class and each class's probability.
+            A classifier: one row, the class and each class's probability. A
+            sequence-set classifier (`data.sequences`; `data` a list or array of
+            sequences, or a `.ts` / wide CSV file): one such row per sequence.
 
         Raises:
             DataError: Missing columns, too few rows, non-numeric or empty cells,

@@ -135,15 +135,53 @@ TEXTS: dict[str, DatasetInfo] = {
 }
 
 
+SEQUENCE_SETS: dict[str, DatasetInfo] = {
+    info.name: info
+    for info in [
+        DatasetInfo(
+            name="japanese_vowels",
+            kind="sequences",
+            description="Speaker (9 classes) from utterances of 'ae': 12 LPC coefficients, 7-29 steps (UCR/UEA); "
+            "with data.sequences",
+            rows=640,
+            columns=(),
+            time_column=None,
+            time_format=None,
+            frequency=None,
+            period=None,
+            file="JapaneseVowels_TRAIN.ts.gz",
+            source="sktime 1.2.0 wheel, sktime/datasets/data/JapaneseVowels/JapaneseVowels_{TRAIN,TEST}.ts",
+            licence="BSD-3-Clause (sktime); UCI data CC BY 4.0",
+        ),
+        DatasetInfo(
+            name="basic_motions",
+            kind="sequences",
+            description="Activity (4 classes) from a watch's accelerometer and gyroscope: 6 features, 100 steps "
+            "(UEA); with data.sequences",
+            rows=80,
+            columns=(),
+            time_column=None,
+            time_format=None,
+            frequency=None,
+            period=None,
+            file="BasicMotions_TRAIN.ts.gz",
+            source="sktime 1.2.0 wheel, sktime/datasets/data/BasicMotions/BasicMotions_{TRAIN,TEST}.ts",
+            licence="BSD-3-Clause (sktime)",
+        ),
+    ]
+}
+"""Sets of labelled sequences (`data.sequences`), each a training and a test `.ts` file, gzipped."""
+
+
 def list_datasets() -> list[DatasetInfo]:
-    """Every shipped dataset and text corpus, series first.
+    """Every shipped dataset, text corpus and sequence set, series first.
 
     Returns:
         `DatasetInfo` records (name, kind, description, rows, source, licence, ...);
         `rows` of `pydoc_topics` is filled with its character count.
     """
     text = dataclasses.replace(TEXTS["pydoc_topics"], rows=len(load_text("pydoc_topics")))
-    return [*DATASETS.values(), text]
+    return [*DATASETS.values(), text, *SEQUENCE_SETS.values()]
 
 
 def _unknown(name: str, known: dict[str, DatasetInfo], what: str) -> DataError:
