@@ -155,7 +155,7 @@ def backtest(
     if task.name != "forecast":
         raise ConfigError(
             f"backtesting is for forecasting tasks, but this config trains a {task.title} model "
-            f"(`model.head.type: {task.name}`); backtest a config with `model.head: {{type: forecast}}`"
+            f"(`model.head.type: {config.model.head.type}`); backtest a config with `model.head: {{type: forecast}}`"
         )
     config, epoch_note = epoch_cap(config)
     say = (lambda message: None) if verbose == 0 else (lambda message: print(message, flush=True))
