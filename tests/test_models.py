@@ -8,53 +8,13 @@ import keras
 import numpy as np
 import pytest
 
+from seqkit import reference
 from seqkit.config import ModelConfig
 from seqkit.errors import ConfigError
 from seqkit.models import AttentionPooling, PerformanceWarning, SequenceSpec, build_model, cudnn_report
 
 # ---------------------------------------------------------------------------
-# NumPy references of the cell equations (Keras gate order and weight layout).
-
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def numpy_simple_rnn(x, kernel, recurrent, bias):
-    h = np.zeros((x.shape[0], recurrent.shape[0]))
-    for t in range(x.shape[1]):
-        h = np.tanh(x[:, t] @ kernel + h @ recurrent + bias)
-    return h
-
-
-def numpy_lstm(x, kernel, recurrent, bias):
-    units = recurrent.shape[0]
-    h = np.zeros((x.shape[0], units))
-    c = np.zeros_like(h)
-    for t in range(x.shape[1]):
-        z = x[:, t] @ kernel + h @ recurrent + bias
-        i, f, g, o = (z[:, k * units : (k + 1) * units] for k in range(4))
-        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-        h = _sigmoid(o) * np.tanh(c)
-    return h
-
-
-def numpy_gru(x, kernel, recurrent, bias):
-    """GRU with reset_after=True: the reset gate multiplies the recurrent projection."""
-    units = recurrent.shape[0]
-    input_bias, recurrent_bias = bias
-    h = np.zeros((x.shape[0], units))
-    for t in range(x.shape[1]):
-        xw = x[:, t] @ kernel + input_bias
-        hu = h @ recurrent + recurrent_bias
-        z = _sigmoid(xw[:, :units] + hu[:, :units])
-        r = _sigmoid(xw[:, units : 2 * units] + hu[:, units : 2 * units])
-        candidate = np.tanh(xw[:, 2 * units :] + r * hu[:, 2 * units :])
-        h = z * h + (1 - z) * candidate
-    return h
-
-
-REFERENCES = {"rnn": numpy_simple_rnn, "lstm": numpy_lstm, "gru": numpy_gru}
+# The cells against their equations (`seqkit.reference`; whole models: tests/test_reference.py).
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -67,7 +27,7 @@ def test_cells_match_the_numpy_reference(cell):
     layer(x)  # build
     # Random biases too, so every term of the equations is exercised.
     layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in layer.get_weights()])
-    expected = REFERENCES[cell](x.astype("float64"), *[w.astype("float64") for w in layer.get_weights()])
+    expected = reference.run_cell(cell, x, layer.get_weights()).last
     np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), expected, atol=1e-5)
 
 
