@@ -99,6 +99,8 @@ def test_sequence_config_rules():
         config_from_dict({"data": {"dataset": "japanese_vowels", "lookback": 5, "sequences": {}}}, source="t")
     with pytest.raises(ConfigError, match=r"data.sequences classifies sequences; set model.head to \{type: classify\}"):
         config_from_dict({"data": {"sequences": {}}, "model": {"head": {"type": "forecast"}}}, source="t")
+    with pytest.raises(ConfigError, match=r"has 1 problem:\n  data.sequences: `data.transform` cannot be set"):
+        config_from_dict({"data": {"sequences": {}, "transform": {"scaler": "minmax"}}}, source="t")
     with pytest.raises(ConfigError, match=r"sequence files must be relative"):
         config_from_dict({"data": {"sequences": {"train": "../x.ts"}}}, source="t")
     config = config_from_dict({"data": {"dataset": "basic_motions", "sequences": {}}}, source="t")

@@ -270,6 +270,16 @@ def _is_unsafe_path(path: str) -> bool:
     return False
 
 
+def _inside_config_folder(value: str | None, what: str, instead: str) -> str | None:
+    """`value` when it is a path relative to the config's folder that stays inside it (or None)."""
+    if value is not None and _is_unsafe_path(value):
+        raise ValueError(
+            f"{what} must be relative to the config file's folder and stay inside it; received "
+            f"{value!r}. Move the file next to the config, or {instead}."
+        )
+    return value
+
+
 class SequencesConfig(Section):
     """Many independent sequences with one class each (`data.sequences`), instead of one series.
 
@@ -329,12 +339,7 @@ class SequencesConfig(Section):
     @field_validator("train", "test", "labels")
     @classmethod
     def _paths_stay_in_config_folder(cls, value: str | None) -> str | None:
-        if value is not None and _is_unsafe_path(value):
-            raise ValueError(
-                f"sequence files must be relative to the config file's folder and stay inside it; received "
-                f"{value!r}. Move the file next to the config, or pass `frame=(X, y)` from Python."
-            )
-        return value
+        return _inside_config_folder(value, "sequence files", "pass `frame=(X, y)` from Python")
 
 
 class DataConfig(Section):
@@ -414,12 +419,7 @@ class DataConfig(Section):
     @field_validator("path")
     @classmethod
     def _path_stays_in_config_folder(cls, value: str | None) -> str | None:
-        if value is not None and _is_unsafe_path(value):
-            raise ValueError(
-                f"`path` must be relative to the config file's folder and stay inside it; received "
-                f"{value!r}. Move the file next to the config, or pass a DataFrame from Python."
-            )
-        return value
+        return _inside_config_folder(value, "`path`", "pass a DataFrame from Python")
 
     @model_validator(mode="after")
     def _sequences_rules(self) -> DataConfig:
@@ -427,12 +427,11 @@ class DataConfig(Section):
             if self.lookback is None:
                 raise ConfigProblems([("data.lookback", "required, but missing: the time steps in each input window")])
             return self
-        series_only = ("path", "time_column", "time_format", "features", "targets", "lookback", "period",
-                       "synthetic", "text", "label")
-        defaults = {name: type(self).model_fields[name].get_default(call_default_factory=True) for name in series_only}
-        given = [name for name in series_only if getattr(self, name) not in (None, defaults[name])]
-        windowing = (("horizon", 1), ("stride", 1), ("gap", 0))
-        given += [name for name, default in windowing if getattr(self, name) != default]
+        given = self._set_apart_from_defaults(
+            "path", "time_column", "time_format", "features", "targets", "lookback", "horizon", "stride", "gap",
+            "period", "missing", "split", "allow_random_split", "transform", "window_norm", "synthetic", "text",
+            "label",
+        )
         if given:
             raise ConfigProblems([(
                 "data.sequences",
@@ -574,11 +573,10 @@ class DataConfig(Section):
                 "test tokens inside overlapping training windows. The token stream is cut into contiguous blocks: "
                 "train first, then validation, then test."
             )
-        series_only = ("features", "targets", "time_column", "time_format", "period", "missing", "transform",
-                       "window_norm", "synthetic")
-        # Values equal to the defaults are accepted: a run's resolved config spells every default out.
-        defaults = {name: type(self).model_fields[name].get_default(call_default_factory=True) for name in series_only}
-        given = [name for name in series_only if getattr(self, name) not in (None, defaults[name])]
+        given = self._set_apart_from_defaults(
+            "features", "targets", "time_column", "time_format", "period", "missing", "transform", "window_norm",
+            "synthetic",
+        )
         if given:
             one = len(given) == 1
             raise ValueError(
@@ -592,6 +590,18 @@ class DataConfig(Section):
                 f"With `text`, `path` must name a UTF-8 `.txt` file; received {self.path!r}. Save the text as .txt."
             )
         return self
+
+    def _set_apart_from_defaults(self, *names: str) -> list[str]:
+        """The fields among `names` that hold something other than None or their default.
+
+        Values equal to the defaults are accepted where a mode refuses a field: a
+        run's resolved config spells every default out.
+        """
+        fields = type(self).model_fields
+        return [
+            name for name in names
+            if getattr(self, name) not in (None, fields[name].get_default(call_default_factory=True))
+        ]
 
     def seasonal_period(self, step: SeasonalDiffStep) -> int:
         """Period of a `seasonal_diff` step: its own, else `data.period`."""

@@ -11,7 +11,7 @@ from seqkit.config.data import DataConfig
 from seqkit.config.evaluate import EvaluateConfig
 from seqkit.config.model import ModelConfig
 from seqkit.config.problems import ConfigProblems
-from seqkit.config.recipe import with_forecast_recipe, with_sequence_defaults
+from seqkit.config.recipe import with_defaults
 from seqkit.config.train import TrainConfig
 from seqkit.config.tune import TuneConfig
 
@@ -60,9 +60,8 @@ class ExperimentConfig(Section):
     @model_validator(mode="before")
     @classmethod
     def _default_forecast_recipe(cls, raw: object) -> object:
-        # Settings a forecasting config leaves out come from the recipe (`seqkit.config.recipe`);
-        # a sequence set's from its own defaults.
-        return with_forecast_recipe(with_sequence_defaults(raw))
+        # Settings a forecasting config or a sequence set leaves out (`seqkit.config.recipe`).
+        return with_defaults(raw)
 
     @field_validator("name")
     @classmethod

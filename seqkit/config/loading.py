@@ -369,7 +369,10 @@ def _lenient_rule_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
     misspelt key in one section does not hide a broken combination in another.
     """
     from seqkit.config.data import DataConfig
+    from seqkit.config.recipe import with_defaults
     from seqkit.config.train import TrainConfig
+
+    raw = with_defaults(raw)  # the defaults validation would have filled in
 
     def section(cls: type[BaseModel], value: Any) -> SimpleNamespace:
         values = {

@@ -114,3 +114,12 @@ def with_sequence_defaults(raw: Any) -> Any:
             return raw
         return {**raw, "model": type(model).model_validate({**model.model_dump(exclude_unset=True), **missing})}
     return {**raw, "model": {**SEQUENCE_DEFAULTS, **model}}
+
+
+def with_defaults(raw: Any) -> Any:
+    """`raw` with every default a config's kind brings: a sequence set's, then the forecasting recipe.
+
+    Applied by `ExperimentConfig` before validation, and to the stand-ins the
+    loader judges cross-field rules on when a field is broken, so both see the same config.
+    """
+    return with_forecast_recipe(with_sequence_defaults(raw))
