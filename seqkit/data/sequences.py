@@ -38,17 +38,22 @@ from seqkit.errors import DataError
 
 @dataclasses.dataclass(frozen=True)
 class RawSequences:
-    """Sequences as read: float64 `(length_i, n_features)` arrays and their labels (text)."""
+    """Sequences as read: float64 `(length_i, n_features)` arrays and their labels.
+
+    Labels are text; a file read for prediction has `""` for every label, and
+    sequences given without labels (`from_python((X, None))`) have None.
+    """
 
     sequences: list[np.ndarray]
-    labels: list[str]
+    labels: list[str] | None
     origin: str
 
     def __len__(self) -> int:
         return len(self.sequences)
 
     def take(self, positions: np.ndarray) -> RawSequences:
-        return RawSequences([self.sequences[i] for i in positions], [self.labels[i] for i in positions], self.origin)
+        labels = None if self.labels is None else [self.labels[i] for i in positions]
+        return RawSequences([self.sequences[i] for i in positions], labels, self.origin)
 
 
 # ---------------------------------------------------------------------------- readers
@@ -118,8 +123,7 @@ def read_wide_csv(path: Path, label_column: str, id_column: str | None, *, label
                 + ("no values" if length == 0 else "an empty or non-numeric cell inside the sequence")
             )
         sequences.append(line[:length, None])
-    labels = [str(v) for v in table[label_column]] if labelled else [""] * len(sequences)
-    return RawSequences(sequences, labels, origin)
+    return RawSequences(sequences, [str(v) for v in table[label_column]] if labelled else [""] * len(sequences), origin)
 
 
 def read_long_csv(path: Path, config, labels_file: Path | None, *, labelled: bool = True) -> RawSequences:
@@ -132,21 +136,20 @@ def read_long_csv(path: Path, config, labels_file: Path | None, *, labelled: boo
     """
     origin = f"file '{path.name}'"
     table = pd.read_csv(path)
-    if not labelled:
-        labels_file = None
-        table = table.assign(**{config.label_column: ""}) if config.label_column not in table.columns else table
     labels_table = pd.read_csv(labels_file) if labels_file is not None else table
     labels_origin = f"file '{labels_file.name}'" if labels_file is not None else origin
-    for column, where, name in ((config.id_column, table, origin), (config.id_column, labels_table, labels_origin),
-                                (config.label_column, labels_table, labels_origin)):
-        if column not in where.columns:
+    needed = [(config.id_column, table, origin), (config.time_column, table, origin)]
+    if labelled:
+        needed += [(config.id_column, labels_table, labels_origin), (config.label_column, labels_table, labels_origin)]
+    for column, where, name in needed:
+        if column is not None and column not in where.columns:
             raise DataError(f"{name} has no column {column!r}; columns: {list(where.columns)[:10]}")
-    if config.time_column is not None and config.time_column not in table.columns:
-        raise DataError(f"{origin} has no time column {config.time_column!r}; columns: {list(table.columns)[:10]}")
-    per_id = labels_table.groupby(config.id_column, sort=False)[config.label_column].nunique(dropna=False)
-    if (per_id > 1).any():
-        raise DataError(f"{labels_origin}: sequence '{per_id.index[per_id > 1][0]}' has more than one label")
-    label_of = labels_table.drop_duplicates(config.id_column).set_index(config.id_column)[config.label_column]
+    label_of = None
+    if labelled:
+        per_id = labels_table.groupby(config.id_column, sort=False)[config.label_column].nunique(dropna=False)
+        if (per_id > 1).any():
+            raise DataError(f"{labels_origin}: sequence '{per_id.index[per_id > 1][0]}' has more than one label")
+        label_of = labels_table.drop_duplicates(config.id_column).set_index(config.id_column)[config.label_column]
     kept_out = {config.id_column, config.time_column, config.label_column}
     value_columns = [c for c in table.columns if c not in kept_out]
     if not value_columns:
@@ -158,11 +161,12 @@ def read_long_csv(path: Path, config, labels_file: Path | None, *, labelled: boo
         values = rows[value_columns].apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
         if np.isnan(values).any():
             raise DataError(f"{origin}: sequence '{key}' has an empty or non-numeric value")
-        if key not in label_of.index:
-            raise DataError(f"{labels_origin} gives no label for sequence '{key}'")
         sequences.append(values)
-        labels.append(str(label_of[key]))
-    return RawSequences(sequences, labels, origin)
+        if label_of is not None:
+            if key not in label_of.index:
+                raise DataError(f"{labels_origin} gives no label for sequence '{key}'")
+            labels.append(str(label_of[key]))
+    return RawSequences(sequences, labels if labelled else [""] * len(sequences), origin)
 
 
 def read_file(path: Path, config, base_dir: Path | None = None, *, labelled: bool = True) -> RawSequences:
@@ -201,7 +205,10 @@ def read_shipped(name: str) -> tuple[RawSequences, RawSequences]:
 
 
 def from_python(frame) -> RawSequences:
-    """`frame=(X, y)`: X `(n, length, n_features)` (or `(n, length)`) or a list of `(length_i, n_features)` arrays."""
+    """`frame=(X, y)`: X `(n, length, n_features)` (or `(n, length)`) or a list of `(length_i, n_features)` arrays.
+
+    `y` None: sequences to classify, without labels.
+    """
     origin = "the (X, y) given as data"
     if not (isinstance(frame, tuple) and len(frame) == 2):
         raise DataError(
@@ -219,6 +226,8 @@ def from_python(frame) -> RawSequences:
         if not np.isfinite(array).all():
             raise DataError(f"{origin}: sequence {i} holds NaN or infinite values")
         sequences.append(array)
+    if y is None:
+        return RawSequences(sequences, None, origin)
     labels = [str(v) for v in np.asarray(y).reshape(-1)]
     if len(labels) != len(sequences):
         raise DataError(f"{origin}: {len(sequences)} sequences but {len(labels)} labels; give one label each")
@@ -307,12 +316,9 @@ class SequenceScaler:
         return cls(tuple(data["mean"]), tuple(data["std"]))
 
 
-def pad(sequences: Sequence[np.ndarray], length: int | None = None) -> np.ndarray:
-    """float32 `(n, length, n_features)`: each sequence at the start, `SEQUENCE_PAD` after its end.
-
-    `length` defaults to the longest sequence.
-    """
-    length = length or max(len(s) for s in sequences)
+def pad(sequences: Sequence[np.ndarray]) -> np.ndarray:
+    """float32 `(n, longest, n_features)`: each sequence at the start, `SEQUENCE_PAD` after its end."""
+    length = max(len(s) for s in sequences)
     out = np.full((len(sequences), length, sequences[0].shape[1]), SEQUENCE_PAD, dtype=np.float32)
     for i, sequence in enumerate(sequences):
         out[i, : len(sequence)] = sequence
@@ -371,7 +377,7 @@ class SequencePreprocessing:
         return cls(SequenceScaler.from_json(data["scaler"]), ClassLabels.from_json(data["labels"]), data["n_features"])
 
     def transform(self, raw: RawSequences, name: str) -> SequenceSet:
-        """Scale and pad sequences as training did.
+        """Scale and pad sequences as training did (class ids -1 for unlabelled sequences).
 
         Raises:
             DataError: a sequence's feature count differs from training, or its class was never trained on.
@@ -381,13 +387,16 @@ class SequencePreprocessing:
                 raise DataError(
                     f"{raw.origin}: sequence {i} has {sequence.shape[1]} features; the model reads {self.n_features}"
                 )
-        ids = self.labels.encode(pd.Series(raw.labels, dtype=object))
-        unknown = np.flatnonzero(ids < 0)
-        if unknown.size:
-            raise DataError(
-                f"{raw.origin}: sequence {int(unknown[0])} has class {raw.labels[unknown[0]]!r}, which the training "
-                f"sequences never show ({list(self.labels.classes)})"
-            )
+        if raw.labels is None:
+            ids = np.full(len(raw), -1, dtype=np.int32)
+        else:
+            ids = self.labels.encode(pd.Series(raw.labels, dtype=object))
+            unknown = np.flatnonzero(ids < 0)
+            if unknown.size:
+                raise DataError(
+                    f"{raw.origin}: sequence {int(unknown[0])} has class {raw.labels[unknown[0]]!r}, which the "
+                    f"training sequences never show ({list(self.labels.classes)})"
+                )
         scaled = [self.scaler.apply(s) for s in raw.sequences]
         lengths = np.array([len(s) for s in raw.sequences], dtype=np.int64)
         return SequenceSet(name, pad(scaled), lengths, ids)
@@ -407,10 +416,17 @@ class PreparedSequences:
         return self.preprocessing.labels
 
     @property
+    def splits(self) -> dict[str, SequenceSet]:
+        """The splits that hold sequences, by name (training, validation, test)."""
+        named = {"training": self.train, "validation": self.val, "test": self.test}
+        return {name: part for name, part in named.items() if part is not None}
+
+    @property
     def values(self) -> np.ndarray:
         """Every split's padded values and class ids, for the data hash."""
-        parts = [p for p in (self.train, self.val, self.test) if p is not None]
-        return np.concatenate([np.concatenate([p.x.reshape(-1), p.label_ids.astype(np.float32)]) for p in parts])
+        return np.concatenate([
+            np.concatenate([p.x.reshape(-1), p.label_ids.astype(np.float32)]) for p in self.splits.values()
+        ])
 
 
 def prepare_sequences(

@@ -27,6 +27,7 @@ import re
 
 import numpy as np
 
+from seqkit.config.recipe import SEQUENCE_PAD
 from seqkit.errors import DataError
 from seqkit.evaluation.metrics import require_positive_int
 
@@ -337,7 +338,7 @@ def seasonal_naive_quantiles(
     return point[..., np.newaxis] + offsets[np.newaxis]
 
 
-def nearest_neighbour_labels(references, query, *, pad_value: float = -1.0e9, chunk: int = 256) -> np.ndarray:
+def nearest_neighbour_labels(references, query, *, pad_value: float = SEQUENCE_PAD, chunk: int = 256) -> np.ndarray:
     """1-nearest-neighbour class by Euclidean distance: the UCR/UEA archive's standard yardstick.
 
     Args:

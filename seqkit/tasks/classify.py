@@ -61,40 +61,15 @@ class ClassifyTask(Task):
         )
 
     def evaluate_split(self, model, prepared, windows, split: str) -> Evaluation:
-        from seqkit.evaluation import classification_metrics, classification_table
-
-        classes = list(prepared.labels.classes)
-        probabilities = self.predict_windows(model, windows)
-        truth = windows.labels()
-        model_metrics = classification_metrics(truth, probabilities, class_names=classes)
-        # The yardstick: always answer the training windows' most common class.
-        majority = int(np.bincount(prepared.train.labels(), minlength=len(classes)).argmax())
-        always = np.eye(len(classes))[np.full(len(truth), majority)]
-        baseline = classification_metrics(truth, always, class_names=classes)
-        beats = model_metrics["accuracy"] > baseline["accuracy"]
-        report = (
-            f"{split} split ({len(truth)} windows):\n{classification_table(model_metrics)}\n"
-            f"model {'beats' if beats else 'does not beat'} always answering {classes[majority]!r} "
-            f"(accuracy {model_metrics['accuracy']:.1%} vs {baseline['accuracy']:.1%})"
+        return class_evaluation(
+            windows.labels(), self.predict_windows(model, windows), prepared.labels.classes,
+            train_labels=prepared.train.labels(), split=split, noun="windows",
         )
-        results = {"model": model_metrics, "majority_class": baseline}
-        return Evaluation({"split": split, "results": results, "report": report})
 
     def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> None:
         """The loss curves, and `confusion_matrix.png`: the model's confusion matrix on the scored split."""
-        from seqkit.evaluation.plots import plot_confusion_matrix
-
         super().write_plots(folder, history, evaluation, preprocessing, best_epoch=best_epoch)
-        scores = evaluation.metrics.get("results", {}).get("model")
-        if scores is None:
-            return
-        plot_confusion_matrix(
-            scores["confusion_matrix"],
-            scores["class_names"],
-            folder / "confusion_matrix.png",
-            title=f"Confusion matrix, {evaluation.metrics['split']} split ({scores['n_samples']} windows, "
-            f"accuracy {scores['accuracy']:.1%})",
-        )
+        plot_class_confusion(folder, evaluation, noun="windows")
 
     def predict(self, model, preprocessing, data):
         """The class of the step after the end of `data`.
@@ -118,3 +93,53 @@ class ClassifyTask(Task):
         return result
 
 
+
+
+def class_evaluation(
+    truth: np.ndarray, probabilities: np.ndarray, classes, *, train_labels: np.ndarray, split: str, noun: str,
+    others: tuple[tuple[str, str, np.ndarray], ...] = (),
+) -> Evaluation:
+    """A classifier's scores on one split, next to always answering the commonest training class and `others`.
+
+    Args:
+        truth: int class ids of the split's samples.
+        probabilities: The model's `(n, n_classes)` outputs.
+        classes: Class names, in output order.
+        train_labels: Class ids of the training samples (the majority class's).
+        split, noun: Name the split and what its samples are ("windows", "sequences") in the report.
+        others: More yardsticks: `(results key, what the report calls it, predicted class ids)`.
+    """
+    from seqkit.evaluation import classification_metrics, classification_table
+
+    classes = list(classes)
+    eye = np.eye(len(classes))
+    model_metrics = classification_metrics(truth, probabilities, class_names=classes)
+    majority = int(np.bincount(train_labels, minlength=len(classes)).argmax())
+    yardsticks = [("majority_class", f"always answering {classes[majority]!r}", np.full(len(truth), majority)),
+                  *others]
+    results = {"model": model_metrics}
+    lines = [f"{split} split ({len(truth)} {noun}):", classification_table(model_metrics)]
+    for key, label, predicted in yardsticks:
+        results[key] = scores = classification_metrics(truth, eye[predicted], class_names=classes)
+        beats = model_metrics["accuracy"] > scores["accuracy"]
+        lines.append(
+            f"model {'beats' if beats else 'does not beat'} {label} "
+            f"(accuracy {model_metrics['accuracy']:.1%} vs {scores['accuracy']:.1%})"
+        )
+    return Evaluation({"split": split, "results": results, "report": "\n".join(lines)})
+
+
+def plot_class_confusion(folder, evaluation: Evaluation, *, noun: str) -> None:
+    """`confusion_matrix.png` in `folder`: the model's confusion matrix on the scored split (if it was scored)."""
+    from seqkit.evaluation.plots import plot_confusion_matrix
+
+    scores = evaluation.metrics.get("results", {}).get("model")
+    if scores is None:
+        return
+    plot_confusion_matrix(
+        scores["confusion_matrix"],
+        scores["class_names"],
+        folder / "confusion_matrix.png",
+        title=f"Confusion matrix, {evaluation.metrics['split']} split ({scores['n_samples']} {noun}, "
+        f"accuracy {scores['accuracy']:.1%})",
+    )

@@ -6,6 +6,7 @@ import numpy as np
 
 from seqkit.models.spec import SequenceSpec
 from seqkit.tasks.base import Evaluation, Task, count
+from seqkit.tasks.classify import class_evaluation, plot_class_confusion
 
 
 class SequenceClassifyTask(Task):
@@ -63,61 +64,28 @@ class SequenceClassifyTask(Task):
         return prepared.values
 
     def describe(self, prepared, spec: SequenceSpec) -> str:
-        sizes = ", ".join(
-            f"{len(split)} {name}" for split, name in ((prepared.train, "training"), (prepared.val, "validation"),
-                                                       (prepared.test, "test")) if split is not None
-        )
-        lengths = np.concatenate([s.lengths for s in (prepared.train, prepared.val, prepared.test) if s is not None])
-        length = f"length {lengths.min()}" if lengths.min() == lengths.max() else \
-            f"lengths {lengths.min()}-{lengths.max()}, padded and masked"
-        return (
-            f"{sizes} sequences ({length}, {count(spec.n_features, 'feature')}, {spec.n_classes} classes)"
-        )
+        sizes = ", ".join(f"{len(part)} {name}" for name, part in prepared.splits.items())
+        lengths = np.concatenate([part.lengths for part in prepared.splits.values()])
+        shortest, longest = lengths.min(), lengths.max()
+        length = f"length {shortest}" if shortest == longest else f"lengths {shortest}-{longest}, padded and masked"
+        return f"{sizes} sequences ({length}, {count(spec.n_features, 'feature')}, {spec.n_classes} classes)"
 
     def evaluate_split(self, model, prepared, windows, split: str) -> Evaluation:
-        from seqkit.evaluation import classification_metrics, classification_table
         from seqkit.evaluation.baselines import nearest_neighbour_labels
 
-        classes = list(prepared.labels.classes)
-        eye = np.eye(len(classes))
-        truth = windows.labels()
-        model_metrics = classification_metrics(truth, self.predict_windows(model, windows), class_names=classes)
-        majority = int(np.bincount(prepared.train.labels(), minlength=len(classes)).argmax())
         # 1-NN searches every training sequence, the validation ones included (it fits nothing).
         references = [part for part in (prepared.train, prepared.val) if part is not None and part is not windows]
-        baselines = {
-            "majority_class": classification_metrics(truth, eye[np.full(len(truth), majority)], class_names=classes),
-            "nearest_neighbour": classification_metrics(
-                truth, eye[nearest_neighbour_labels(references, windows)], class_names=classes
-            ),
-        }
-        lines = [f"{split} split ({len(truth)} sequences):", classification_table(model_metrics)]
-        for name, label in (("majority_class", f"always answering {classes[majority]!r}"),
-                            ("nearest_neighbour", "1-nearest-neighbour (Euclidean)")):
-            other = baselines[name]
-            beats = model_metrics["accuracy"] > other["accuracy"]
-            lines.append(
-                f"model {'beats' if beats else 'does not beat'} {label} "
-                f"(accuracy {model_metrics['accuracy']:.1%} vs {other['accuracy']:.1%})"
-            )
-        results = {"model": model_metrics, **baselines}
-        return Evaluation({"split": split, "results": results, "report": "\n".join(lines)})
+        nearest = nearest_neighbour_labels(references, windows)
+        return class_evaluation(
+            windows.labels(), self.predict_windows(model, windows), prepared.labels.classes,
+            train_labels=prepared.train.labels(), split=split, noun="sequences",
+            others=(("nearest_neighbour", "1-nearest-neighbour (Euclidean)", nearest),),
+        )
 
     def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> None:
         """The loss curves, and `confusion_matrix.png` on the scored split."""
-        from seqkit.evaluation.plots import plot_confusion_matrix
-
         super().write_plots(folder, history, evaluation, preprocessing, best_epoch=best_epoch)
-        scores = evaluation.metrics.get("results", {}).get("model")
-        if scores is None:
-            return
-        plot_confusion_matrix(
-            scores["confusion_matrix"],
-            scores["class_names"],
-            folder / "confusion_matrix.png",
-            title=f"Confusion matrix, {evaluation.metrics['split']} split ({scores['n_samples']} sequences, "
-            f"accuracy {scores['accuracy']:.1%})",
-        )
+        plot_class_confusion(folder, evaluation, noun="sequences")
 
     def predict(self, model, preprocessing, data):
         """The class of every input sequence.
@@ -140,7 +108,7 @@ class SequenceClassifyTask(Task):
             x = read_file(Path(data), self.config.data.sequences, labelled=False).sequences
         else:
             x = data[0] if isinstance(data, tuple) else data
-        raw = from_python((x, [preprocessing.labels.classes[0]] * len(x)))  # labels are not read
+        raw = from_python((x, None))  # labels are not read
         windows = preprocessing.transform(raw, "input")
         probabilities = self.predict_windows(model, windows)
         classes = list(preprocessing.labels.classes)
