@@ -222,7 +222,9 @@ def run_cell(
         outputs[:, t] = output
         if return_gates:
             for name, value in step_gates.items():
-                gates.setdefault(name, np.full((n, steps, units), np.nan))[:, t] = np.where(keep, value, np.nan)
+                if name not in gates:
+                    gates[name] = np.full((n, steps, units), np.nan)
+                gates[name][:, t] = np.where(keep, value, np.nan)
     return CellRun(outputs, output, state, gates if return_gates else None)
 
 
@@ -265,7 +267,8 @@ def run_model(model, x, *, return_gates: bool = False) -> ModelRun:
     runs: dict[str, CellRun] = {}
     for layer in model.layers:
         kind = type(layer).__name__
-        weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
+        if kind in ("Embedding", "AttentionPooling", "Dense"):
+            weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
         if kind == "InputLayer":
             continue
         if kind == "Masking":

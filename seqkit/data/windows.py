@@ -46,6 +46,11 @@ _CHUNKS_IN_FLIGHT = 1
 _ALIGN = 64
 
 
+def spec_bytes(x_spec: tuple[str, tuple[int, ...]], y_spec: tuple[str, tuple[int, ...]]) -> int:
+    """Bytes of one window's inputs and targets, from their `(dtype, shape)` specs."""
+    return sum(np.dtype(dtype).itemsize * math.prod(shape) for dtype, shape in (x_spec, y_spec))
+
+
 def _batches_per_call(batch_size: int, window_bytes: int) -> int:
     return max(1, min(_MAX_BATCHES_PER_CALL, _CALL_BYTES // (batch_size * window_bytes)))
 
@@ -305,8 +310,7 @@ def window_batches(
         )
     order = _EpochOrder(count) if shuffle else None
     (x_dtype, x_shape), (y_dtype, y_shape) = x_spec, y_spec
-    window_bytes = math.prod(x_shape) * np.dtype(x_dtype).itemsize + math.prod(y_shape) * np.dtype(y_dtype).itemsize
-    calls = _batch_calls(count, batch_size, drop_remainder, _batches_per_call(batch_size, window_bytes))
+    calls = _batch_calls(count, batch_size, drop_remainder, _batches_per_call(batch_size, spec_bytes(x_spec, y_spec)))
 
     def make_batches(key: np.int64, begin: np.int64, end: np.int64, k: np.int64) -> tuple[np.ndarray, np.ndarray]:
         begin, end, k = int(begin), int(end), int(k)
@@ -506,6 +510,11 @@ class Windows(abc.ABC):
             positions = np.arange(begin, min(begin + _CHUNK, len(self)))
             x[positions], y[positions] = self._batch(positions)
         return x, y
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of every window's inputs and targets, were they materialised (`arrays`)."""
+        return len(self) * spec_bytes(self.x_spec, self.y_spec)
 
     def inputs(self) -> np.ndarray:
         """`(n_windows, *x_spec shape)` model inputs (materialised: for evaluation)."""

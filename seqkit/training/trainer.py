@@ -8,7 +8,6 @@ layout: `seqkit.inference.run`), each file atomically, with the manifest last.
 
 from __future__ import annotations
 
-import math
 import os
 import shlex
 import shutil
@@ -429,7 +428,7 @@ def fit_model(
         # traces a second time (about half a second per fit on a CPU; a backtest fits once per fold).
         model.optimizer.build(model.trainable_variables)
     first, val_data = [], None
-    if has_val and not stateful and _window_bytes(val_windows) <= VALIDATION_IN_MEMORY_BYTES:
+    if has_val and not stateful and val_windows.nbytes <= VALIDATION_IN_MEMORY_BYTES:
         first = [InMemoryValidation(*val_windows.arrays())]
     elif has_val:
         val_data = val_windows.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful)
@@ -443,13 +442,6 @@ def fit_model(
         callbacks=[*first, *callbacks],
         verbose=verbose,
     )
-
-
-def _window_bytes(windows) -> int:
-    """Bytes of a window set's inputs and targets, materialised."""
-    (x_dtype, x_shape), (y_dtype, y_shape) = windows.x_spec, windows.y_spec
-    one = np.dtype(x_dtype).itemsize * math.prod(x_shape) + np.dtype(y_dtype).itemsize * math.prod(y_shape)
-    return len(windows) * one
 
 
 def _write_outputs(
