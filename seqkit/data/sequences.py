@@ -29,7 +29,7 @@ import pandas as pd
 
 from seqkit.config.data import DataConfig
 from seqkit.config.recipe import SEQUENCE_PAD
-from seqkit.data.datasets.registry import SEQUENCE_SETS
+from seqkit.data.datasets.registry import sequence_set_info
 from seqkit.data.labels import ClassLabels
 from seqkit.data.sources import resolve_path
 from seqkit.data.windows import Windows, WindowStarts
@@ -190,12 +190,7 @@ def read_file(path: Path, config, base_dir: Path | None = None, *, labelled: boo
 
 def read_shipped(name: str) -> tuple[RawSequences, RawSequences]:
     """A shipped set's training and test sequences."""
-    if name not in SEQUENCE_SETS:
-        raise DataError(
-            f"Unknown sequence set {name!r}. Shipped sequence sets: {', '.join(sorted(SEQUENCE_SETS))}. "
-            "Run `seqkit datasets` to list them, or give `sequences.train` for your own file."
-        )
-    train_file = SEQUENCE_SETS[name].file
+    train_file = sequence_set_info(name).file
     parts = []
     for file in (train_file, train_file.replace("_TRAIN", "_TEST")):
         with resources.files("seqkit.data.datasets").joinpath(file).open("rb") as handle:

@@ -184,10 +184,10 @@ def list_datasets() -> list[DatasetInfo]:
     return [*DATASETS.values(), text, *SEQUENCE_SETS.values()]
 
 
-def _unknown(name: str, known: dict[str, DatasetInfo], what: str) -> DataError:
+def _unknown(name: str, known: dict[str, DatasetInfo], what: str, own: str = "`data.path`") -> DataError:
     return DataError(
         f"Unknown {what} {name!r}. Shipped {what}s: {', '.join(sorted(known))}. "
-        "Run `seqkit datasets` to list them, or give `data.path` for your own file."
+        f"Run `seqkit datasets` to list them, or give {own} for your own file."
     )
 
 
@@ -200,6 +200,17 @@ def dataset_info(name: str) -> DatasetInfo:
     if name not in DATASETS:
         raise _unknown(name, DATASETS, "dataset")
     return DATASETS[name]
+
+
+def sequence_set_info(name: str) -> DatasetInfo:
+    """The registry record of a shipped sequence set.
+
+    Raises:
+        DataError: `name` is not a shipped sequence set.
+    """
+    if name not in SEQUENCE_SETS:
+        raise _unknown(name, SEQUENCE_SETS, "sequence set", own="`sequences.train`")
+    return SEQUENCE_SETS[name]
 
 
 def load_dataset(name: str, synthetic: SyntheticConfig | None = None) -> pd.DataFrame:
