@@ -156,9 +156,20 @@ class ColumnTransformConfig(Section):
 
 
 class TransformConfig(ColumnTransformConfig):
-    """Default column transform for every column, with per-column overrides in `columns`."""
+    """Default column transform for every column, with per-column overrides in `columns`.
+
+    Attributes:
+        columns: Per-column overrides of `steps` and `scaler`.
+        scope: With `data.series_column` (a panel of many series): `per_series` fits
+            each series' scalers on that series' own training rows (the default: a
+            series of thousands and one of tens then both reach the model near unit
+            scale); `global` fits one scaler per column on the training rows of
+            every series together (the series keep their relative levels). Without
+            `series_column` only `per_series` (one series is its own scope).
+    """
 
     columns: dict[str, ColumnTransformConfig] = Field(default_factory=dict)
+    scope: Literal["per_series", "global"] = "per_series"
 
     def for_column(self, name: str) -> ColumnTransformConfig:
         """The transform of column `name`: its override, else the default."""
@@ -389,6 +400,14 @@ class DataConfig(Section):
             `steps`, counted in tokens: contiguous blocks of the token stream, train
             first, then validation, then test. Column, time and transform options are
             refused.
+        series_column: Read a panel of many series from one long table (one row per
+            series and time step, e.g. `store_id`): the column naming each row's
+            series. Each series is checked, split (the same `split` per series; a
+            date split cuts every series at the same dates), transformed (see
+            `transform.scope`) and windowed on its own, so no window crosses from
+            one series into the next; one global model learns from the windows of
+            every series, shuffled together. Rows of a series follow `time_column`
+            (which must increase within each series) or the file's order.
         sequences: Set it to classify many independent labelled sequences
             (`SequencesConfig`) instead of windows of one series; `dataset` then names a
             shipped sequence set (`japanese_vowels`, `basic_motions`). Lengths come
@@ -414,6 +433,7 @@ class DataConfig(Section):
     synthetic: SyntheticConfig | None = None
     text: TextConfig | None = None
     label: str | None = None
+    series_column: str | None = None
     sequences: SequencesConfig | None = None
 
     @field_validator("path")
@@ -430,7 +450,7 @@ class DataConfig(Section):
         given = self._set_apart_from_defaults(
             "path", "time_column", "time_format", "features", "targets", "lookback", "horizon", "stride", "gap",
             "period", "missing", "split", "allow_random_split", "transform", "window_norm", "synthetic", "text",
-            "label",
+            "label", "series_column",
         )
         if given:
             raise ConfigProblems([(
@@ -529,6 +549,42 @@ class DataConfig(Section):
                 f"({self.period}) is longer than `data.lookback` ({self.lookback}). Set `data.lookback` to at "
                 f"least {self.period}, or use `type: naive`",
             )])
+
+    @model_validator(mode="after")
+    def _panel_rules(self) -> DataConfig:
+        if self.series_column is None:
+            if self.transform.scope != "per_series":
+                raise ConfigProblems([(
+                    "data.transform.scope",
+                    "`global` pools the training rows of many series, which needs a panel: set "
+                    "`data.series_column`, or remove `scope`",
+                )])
+            return self
+        if self.sequences is not None:
+            return self  # refused by the sequences rules
+        refused = [
+            (self.text is not None, "data.text", "a text is one stream of tokens, not a panel of series"),
+            (self.label is not None, "data.label", "classifying the windows of a panel is not supported yet; "
+             "forecast it, or classify one series at a time"),
+            (isinstance(self.split, RandomSplit), "data.split", "a panel is split chronologically within each "
+             "series; use `fraction`, `steps` or `date`"),
+            (self.synthetic is not None, "data.synthetic", "the synthetic dataset is one table of columns; "
+             "give a long table with the series column instead"),
+        ]
+        problems = [(where, message) for bad, where, message in refused if bad]
+        for name in ("features", "targets"):
+            listed = getattr(self, name) or []
+            if self.series_column in listed:
+                problems.append((
+                    f"data.{name}",
+                    f"{self.series_column!r} is the series column (`data.series_column`), which names each row's "
+                    f"series; it is never an input or a target. Remove it from `{name}`",
+                ))
+        if self.series_column == self.time_column:
+            problems.append(("data.series_column", "cannot be the time column too"))
+        if problems:
+            raise ConfigProblems(problems)
+        return self
 
     @model_validator(mode="after")
     def _label_rules(self) -> DataConfig:

@@ -193,6 +193,21 @@ def experiment_rules(cfg: ExperimentConfig) -> list[tuple[str, str]]:
                 "or use a classify/language_model head",
             )
         )
+    series_column = getattr(data, "series_column", None) if data is not None else None
+    if series_column is not None and getattr(model, "stateful", False):
+        problems.append((
+            "model.stateful",
+            "a panel's training batches mix windows of many series, so no state carries from one batch to the "
+            "next; remove `stateful`",
+        ))
+    if series_column is not None and head_type not in (None, "forecast"):
+        problems.append(("model.head.type", f"a panel (data.series_column) is forecast; got head {head_type!r}"))
+    if getattr(model, "series_embedding", None) is not None and data is not None and series_column is None:
+        problems.append((
+            "model.series_embedding",
+            "gives each series of a panel its own vector, but the data is one series; set "
+            "`data.series_column`, or remove `series_embedding`",
+        ))
     problems.extend(quantile_rules(cfg))
     return problems
 

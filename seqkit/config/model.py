@@ -30,6 +30,17 @@ class EmbeddingConfig(Section):
     mask_zero: bool = True
 
 
+class SeriesEmbeddingConfig(Section):
+    """A learned vector per series of a panel, read by the model beside each step's features.
+
+    Attributes:
+        dim: Size of each series' vector. The number of series comes from the
+            training data; a series the model was not trained on cannot be forecast.
+    """
+
+    dim: int = Field(default=8, gt=0)
+
+
 class ForecastHeadConfig(Section):
     """Predict `horizon x n_targets` real values from the sequence, or quantiles of them.
 
@@ -147,6 +158,9 @@ class ModelConfig(Section):
             (real-valued input of variable length).
         mask_value: Padding value for `masking`.
         embedding: Token-id input; omit for real-valued input.
+        series_embedding: With `data.series_column`: the series' own learned vector
+            (`{dim: 8}`) is concatenated to the features of every input step, so one
+            global model can still tell the series apart.
         head: The task: forecast, classify or language_model.
     """
 
@@ -166,6 +180,7 @@ class ModelConfig(Section):
     masking: bool = False
     mask_value: float = 0.0
     embedding: EmbeddingConfig | None = None
+    series_embedding: SeriesEmbeddingConfig | None = None
     head: HeadConfig = Field(default_factory=ForecastHeadConfig)
 
     @field_validator("activation")
@@ -263,6 +278,16 @@ def model_rules(m: ModelConfig) -> list[tuple[str, str]]:
             )
     if m.cell != "gru" and m.reset_after is not True:
         problems.append(("model.reset_after", f"applies to cell 'gru' only, not '{m.cell}'"))
+    if m.series_embedding is not None and (m.embedding is not None or head_type != "forecast"):
+        problems.append((
+            "model.series_embedding",
+            "gives each series of a panel its vector beside real-valued features; it needs a forecast head "
+            "and no token `embedding`",
+        ))
+    if m.series_embedding is not None and m.masking:
+        problems.append(
+            ("model.masking", "a panel's windows are never padded; remove `masking` with `series_embedding`")
+        )
     if m.masking and m.embedding is not None:
         problems.append(
             (

@@ -181,6 +181,26 @@ def prepare(
         forecast = data.test.to_original(model.predict(data.test.dataset(32, shuffle=False)))
         ```
     """
+    table, plan = load_series(config, frame=frame, base_dir=base_dir, transform=transform, rows=rows)
+    if transform is None:
+        transform = fit_transform(config, table, plan)
+    return prepared_from(config, table, plan, transform)
+
+
+def load_series(
+    config: DataConfig,
+    *,
+    frame: pd.DataFrame | np.ndarray | None = None,
+    base_dir: Path | None = None,
+    transform: Transform | None = None,
+    rows: slice | None = None,
+    origin: str | None = None,
+) -> tuple[Table, SplitPlan]:
+    """`prepare`'s first step: the checked table (training data, or with `transform` new data) and its split plan.
+
+    Args: as `prepare`; `origin` names a DataFrame `frame` in messages (a panel's
+    series: "series 'A' of file 'x.csv'").
+    """
     def plan_of(table: Table) -> SplitPlan:
         first_valid = _first_valid(config, table.columns)
         return plan_splits(len(table.values), config, table.time_index, first_valid, origin=table.origin)
@@ -195,25 +215,32 @@ def prepare(
         return outside + [(name, start + lo, start + hi) for name, lo, hi in inside] + after
 
     if transform is not None:
-        table = load_new_table(config, transform, frame, base_dir, segments=segments)
+        table = load_new_table(config, transform, frame, base_dir, segments=segments, origin=origin)
     else:
-        table = load_table(config, frame, base_dir, segments=segments)
+        table = load_table(config, frame, base_dir, segments=segments, origin=origin)
     if rows is not None:
         table = _row_slice(table, rows)
-    plan = plan_of(table)
-    if transform is None:
-        transform = Transform.fit(
-            table.values,
-            table.columns,
-            table.features,
-            table.targets,
-            config,
-            plan.fit_rows,
-            origin=sentence(table.origin),
-            time_column=table.time_column,
-            time_format=table.time_format,
-            frequency=table.frequency,
-        )
+    return table, plan_of(table)
+
+
+def fit_transform(config: DataConfig, table: Table, plan: SplitPlan) -> Transform:
+    """The series transform fitted on the plan's training rows of `table` (`prepare`'s second step)."""
+    return Transform.fit(
+        table.values,
+        table.columns,
+        table.features,
+        table.targets,
+        config,
+        plan.fit_rows,
+        origin=sentence(table.origin),
+        time_column=table.time_column,
+        time_format=table.time_format,
+        frequency=table.frequency,
+    )
+
+
+def prepared_from(config: DataConfig, table: Table, plan: SplitPlan, transform: Transform) -> PreparedData:
+    """`prepare`'s last step: the table transformed and cut into the plan's train/validation/test windows."""
     series = transform.apply(table.values, origin=sentence(table.origin))
     prepared = PreparedData(
         train=None,  # type: ignore[arg-type]  # filled below: the sets read targets through `prepared`

@@ -141,7 +141,7 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
         Files are sniffed from their first 100 rows.
     """
     if config.dataset is not None:
-        info = dataset_info(config.dataset)
+        info = panel_checked(dataset_info(config.dataset), config)
         if config.dataset == "synthetic":
             n_series = config.synthetic.n_series if config.synthetic else 1
             names = [f"series_{k}" for k in range(n_series)]
@@ -170,9 +170,25 @@ def read_header(config: DataConfig, base_dir: Path | None = None) -> tuple[list[
     return names, _numeric_columns(head, _not_features(config.time_column, config)), config.time_column, origin
 
 
+def panel_checked(info: DatasetInfo, config: DataConfig) -> DatasetInfo:
+    """`info`, once a shipped panel is read as one (`data.series_column` set).
+
+    Raises:
+        DataError: A panel dataset without `series_column`.
+    """
+    if info.series_column is not None and config.series_column is None:
+        raise DataError(
+            f"Dataset {info.name!r} is a panel of many series in one long table (column {info.series_column!r} "
+            f"names each row's series). Set `data.series_column: {info.series_column}` to forecast every series "
+            "with one model."
+        )
+    return info
+
+
 def _not_features(time_column: str | None, config: DataConfig) -> set[str]:
-    """Columns a default `features` never takes: the time column, and the class column (else the answer is an input)."""
-    return {name for name in (time_column, config.label) if name is not None}
+    """Columns a default `features` never takes: the time column, the class column (else the answer is an
+    input) and a panel's series column."""
+    return {name for name in (time_column, config.label, config.series_column) if name is not None}
 
 
 _NO_SOURCE = (
@@ -556,7 +572,7 @@ def read_source(
             )
         return array, _ARRAY, None
     if config.dataset is not None:
-        info = dataset_info(config.dataset)
+        info = panel_checked(dataset_info(config.dataset), config)
         return load_dataset(config.dataset, config.synthetic), f"dataset {info.name!r}", info
     if config.path is not None:
         file = resolve_path(config.path, base_dir)

@@ -28,7 +28,7 @@ Differencing leaves the first `sum(lags)` rows undefined; no window starts there
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -377,6 +377,35 @@ class Transform:
         Raises:
             DataError: a `log` of a non-positive value, or no training rows left to fit on.
         """
+        return cls.fit_pooled(
+            [(values, fit_rows, origin)], columns, features, targets, config,
+            time_column=time_column, time_format=time_format, frequency=frequency,
+        )
+
+    @classmethod
+    def fit_pooled(
+        cls,
+        pieces: Sequence[tuple[np.ndarray, slice, str]],
+        columns: list[str],
+        features: list[str],
+        targets: list[str],
+        config: data_config.DataConfig,
+        *,
+        time_column: str | None = None,
+        time_format: str | None = None,
+        frequency: str | None = None,
+    ) -> Transform:
+        """One transform fitted on the training rows of several series together (a panel's `scope: global`).
+
+        Each piece is `(values, fit_rows, origin)`, one series as `fit` takes it. The
+        column steps run within each series (a difference never spans two series);
+        each column's scaler is fitted on the pooled training rows of every series;
+        `window_norm: auto` compares the median of the series' seasonal strengths
+        with the threshold.
+
+        Raises:
+            DataError: as `fit`, naming the series' origin.
+        """
         states = []
         for name in columns:
             column_config = config.transform.for_column(name)
@@ -406,19 +435,27 @@ class Transform:
             time_format=time_format,
             frequency=frequency,
         )
-        start = max(fit_rows.start or 0, transform.first_valid)
-        stop = fit_rows.stop if fit_rows.stop is not None else len(values)
-        if stop - start < 1:
-            raise DataError(
-                f"{origin}: no training rows left to fit the scaler on (rows {start} to {stop}); differencing "
-                f"uses the first {transform.first_valid} row(s). Give more data or a smaller validation/test split."
-            )
+        rows = []
+        for values, fit_rows, origin in pieces:
+            start = max(fit_rows.start or 0, transform.first_valid)
+            stop = fit_rows.stop if fit_rows.stop is not None else len(values)
+            if stop - start < 1:
+                raise DataError(
+                    f"{origin}: no training rows left to fit the scaler on (rows {start} to {stop}); differencing "
+                    f"uses the first {transform.first_valid} row(s). Give more data or a smaller validation/test "
+                    "split."
+                )
+            rows.append((values, start, stop, origin))
+
+        def training_rows(j: int) -> list[np.ndarray]:
+            return [_training_rows(values, j, states[j], start, stop, origin) for values, start, stop, origin in rows]
+
         if transform.window_norm == "auto":
-            transform._choose_window_norm(values, config, start, stop, origin)
+            transform._choose_window_norm(config, training_rows, len(rows))
         for j, state in enumerate(states):
             if state.scaler == "none":
                 continue
-            fitted = _training_rows(values, j, state, start, stop, origin)
+            fitted = np.concatenate(training_rows(j))
             if state.scaler == "standard":
                 loc, scale = float(fitted.mean()), float(fitted.std())
             elif state.scaler == "robust":
@@ -429,8 +466,8 @@ class Transform:
             state.loc, state.scale = loc, (scale if scale > 0 else 1.0)
         return transform
 
-    def _choose_window_norm(self, values: np.ndarray, config, start: int, stop: int, origin: str) -> None:
-        """Resolve `window_norm: auto` from the training rows `[start, stop)` (after the column steps)."""
+    def _choose_window_norm(self, config, training_rows: Callable[[int], list[np.ndarray]], pieces: int) -> None:
+        """Resolve `window_norm: auto` from each series' training rows of the targets (after the column steps)."""
         period = config.period
         self.window_norm, self.window_norm_mode = "robust", "scale"
         if config.label is not None:
@@ -441,18 +478,20 @@ class Transform:
             self.window_norm_choice = f"robust ({reason})"
             return
         weakest = min(
-            seasonal_strength(_training_rows(values, j, self.states[j], start, stop, origin), period)
+            float(np.median([seasonal_strength(rows, period) for rows in training_rows(j)]))
             for j in self.target_index
         )
+        several = f"median over {pieces} series of the " if pieces > 1 else ""
         if weakest >= SEASONAL_STRENGTH_THRESHOLD:
             self.window_norm, self.window_norm_mode, self.window_norm_period = "seasonal_naive", "subtract", period
             self.window_norm_choice = (
-                f"seasonal_naive (seasonal strength {weakest:.2f} on the training rows, at least "
+                f"seasonal_naive ({several}seasonal strength {weakest:.2f} on the training rows, at least "
                 f"{SEASONAL_STRENGTH_THRESHOLD})"
             )
         else:
             self.window_norm_choice = (
-                f"robust (seasonal strength {weakest:.2f} on the training rows, below {SEASONAL_STRENGTH_THRESHOLD})"
+                f"robust ({several}seasonal strength {weakest:.2f} on the training rows, below "
+                f"{SEASONAL_STRENGTH_THRESHOLD})"
             )
 
     # ------------------------------------------------------------------ properties

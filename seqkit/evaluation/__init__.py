@@ -6,7 +6,8 @@ with `comparison_table` and `horizon_table`. Classification runs use
 `classification_metrics` and `classification_table`; language models
 `token_metrics` next to `unigram_baseline`, shown with `language_model_table`. Quantile
 forecasts are scored by `evaluate_quantiles` next to a seasonal-naive interval and shown
-with `quantile_table`. Plots are in
+with `quantile_table`. A panel's series are each scored by `evaluate_forecast` and summarised
+by `panel_summary` / `panel_table`. Plots are in
 `seqkit.evaluation.plots` (matplotlib is imported only when one is drawn).
 """
 
@@ -26,12 +27,14 @@ from seqkit.evaluation.metrics import (
     pinball_loss,
     quantile_metrics,
 )
+from seqkit.evaluation.panel import panel_summary
 from seqkit.evaluation.plots import plot_confusion_matrix, plot_forecast, plot_history, plot_search
 from seqkit.evaluation.report import (
     classification_table,
     comparison_table,
     horizon_table,
     language_model_table,
+    panel_table,
     quantile_table,
     verdict,
 )
@@ -48,6 +51,8 @@ __all__ = [
     "infer_season",
     "language_model_table",
     "mase_scale",
+    "panel_summary",
+    "panel_table",
     "pinball_loss",
     "naive_forecast",
     "plot_confusion_matrix",

@@ -595,3 +595,34 @@ def quantile_aggregate_table(aggregate: Mapping[str, Any]) -> str:
         "(the folds' test windows overlap when the step is shorter than the test split)"
     )
     return f"{_render([f'quantiles over {k} folds', *names], rows)}\n{note}"
+
+
+def panel_table(summary: Mapping[str, Any], *, split: str = "test") -> str:
+    """The summary as text: mean (median) per metric and forecaster, wins per baseline, the worst series."""
+    mean, median = summary["mean"], summary["median"]
+    names = list(mean)
+    rows = []
+    for key in FORECAST_METRICS:
+        values = [mean[name][key] for name in names] + [median[name][key] for name in names]
+        digits = _decimals([v for v in values if math.isfinite(v)] or [1.0])
+        rows.append([
+            METRIC_LABELS[key],
+            *(f"{_cell(mean[name][key], digits)} ({_cell(median[name][key], digits)})" for name in names),
+        ])
+    n = summary["n_series"]
+    lines = [
+        f"{split.capitalize()} metrics per series, original units: mean (median) over {n} series "
+        "(MAE and RMSE in each series' own units)",
+        _render(["metric", *names], rows),
+    ]
+    for name, record in summary["beats"].items():
+        lines.append(
+            f"model beats {name} on MASE in {record['series']} of {n} series ({100 * record['share']:.0f}%)"
+        )
+    worst = ", ".join(
+        f"{record['series']} {_cell(record['model'], 3)}"
+        + "".join(f" / {name.replace('_', ' ')} {_cell(record[name], 3)}" for name in names if name != "model")
+        for record in summary["worst"]
+    )
+    lines.append(f"worst {len(summary['worst'])} series by model MASE (model / baselines): {worst}")
+    return "\n".join(lines)

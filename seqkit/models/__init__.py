@@ -15,6 +15,7 @@ _EXPORTS = {
     "PerformanceWarning": "seqkit.models.factory",
     "PinballLoss": "seqkit.models.quantiles",
     "SequenceSpec": "seqkit.models.spec",
+    "SeriesEmbedding": "seqkit.models.series_embedding",
     "build_model": "seqkit.models.factory",
     "build_optimizer": "seqkit.models.optimizers",
     "cudnn_report": "seqkit.models.factory",

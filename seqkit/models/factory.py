@@ -13,6 +13,7 @@ from seqkit.models.attention import AttentionPooling
 from seqkit.models.heads import attach_head, per_step, vocab_size_of
 from seqkit.models.optimizers import build_optimizer
 from seqkit.models.recurrent import recurrent_stack
+from seqkit.models.series_embedding import SeriesEmbedding
 from seqkit.models.spec import SequenceSpec
 
 
@@ -40,7 +41,8 @@ def build_model(
     Returns:
         A functional `keras.Model`:
         forecast: `(batch, lookback, n_features)` -> `(batch, horizon, n_targets)`,
-        or `(batch, horizon, n_targets, n_quantiles)` with `head.quantiles`;
+        or `(batch, horizon, n_targets, n_quantiles)` with `head.quantiles`; with
+        `series_embedding` the input has one more feature, the series' position;
         classify: `(batch, lookback[, n_features])` -> `(batch, n_classes)` probabilities;
         language_model: `(batch, time)` int ids -> `(batch, time, vocab_size)` probabilities.
 
@@ -69,6 +71,14 @@ def build_model(
         x = keras.layers.Embedding(
             vocab_size_of(config, spec), config.embedding.dim, mask_zero=config.embedding.mask_zero, name="embedding"
         )(inputs)
+    elif config.series_embedding is not None:
+        if spec.n_series is None:
+            raise ConfigError(
+                "model.series_embedding needs the number of series; give SequenceSpec(n_series=...) or train "
+                "on a panel (`data.series_column`)"
+            )
+        inputs = keras.Input(shape=(spec.lookback, spec.n_features + 1), batch_size=batch_size, name="series")
+        x = SeriesEmbedding(spec.n_series, config.series_embedding.dim, name="series_embedding")(inputs)
     else:
         inputs = keras.Input(shape=(spec.lookback, spec.n_features), batch_size=batch_size, name="series")
         x = keras.layers.Masking(config.mask_value, name="masking")(inputs) if config.masking else inputs

@@ -23,6 +23,8 @@ class SequenceSpec:
         vocab_size: Token ids in `[0, vocab_size)` (embedding input and
             language-model head), when the config does not set it.
         batch_size: Fixed batch size; required by stateful models.
+        n_series: Series of a panel (`model.series_embedding`: one vector each);
+            the input then carries one more feature per step, the series' position.
     """
 
     lookback: int | None
@@ -32,9 +34,11 @@ class SequenceSpec:
     n_classes: int | None = None
     vocab_size: int | None = None
     batch_size: int | None = None
+    n_series: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("lookback", "n_features", "horizon", "n_targets", "n_classes", "vocab_size", "batch_size"):
+        names = ("lookback", "n_features", "horizon", "n_targets", "n_classes", "vocab_size", "batch_size", "n_series")
+        for name in names:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise ConfigError(f"SequenceSpec.{name} must be a positive integer or None, got {value!r}")

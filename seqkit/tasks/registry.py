@@ -19,6 +19,7 @@ from seqkit.tasks.base import Task
 from seqkit.tasks.classify import ClassifyTask
 from seqkit.tasks.forecast import ForecastTask
 from seqkit.tasks.language_model import LanguageModelTask
+from seqkit.tasks.panel import PanelForecastTask
 from seqkit.tasks.sequences import SequenceClassifyTask
 
 TASKS: dict[str, type[Task]] = {
@@ -41,6 +42,8 @@ def task_for(config: ExperimentConfig) -> Task:
     head = config.model.head.type
     if config.data is not None and config.data.sequences is not None:
         return SequenceClassifyTask(config)  # a classify head over a set of sequences, not windows
+    if config.data is not None and config.data.series_column is not None:
+        return PanelForecastTask(config)  # a forecast head over every series of a panel
     if head not in TASKS:
         raise RunError(f"no task is registered for model.head.type {head!r}; known: {sorted(TASKS)}")
     return TASKS[head](config)

@@ -35,6 +35,8 @@ class DatasetInfo:
         file: Data file inside `seqkit/data/datasets`, or None when generated or read from Python.
         source: Where the data came from.
         licence: Licence of the data.
+        series_column: A panel's column naming each row's series (set `data.series_column`
+            to it), or None for one series.
     """
 
     name: str
@@ -49,6 +51,7 @@ class DatasetInfo:
     file: str | None
     source: str
     licence: str
+    series_column: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The fields as a plain dict (for printing or JSON)."""
@@ -99,6 +102,22 @@ DATASETS: dict[str, DatasetInfo] = {
             file="seattle_weather.csv",
             source="vega_datasets 0.9.0 wheel, vega_datasets/_data/seattle-weather.csv (NOAA data)",
             licence="public domain (NOAA); vega_datasets MIT",
+        ),
+        DatasetInfo(
+            name="us_employment",
+            kind="panel",
+            description="Monthly US employment (thousands, seasonally adjusted) in 22 BLS supersectors, "
+            "2006-2015: a panel of 22 series in long format; with data.series_column: sector",
+            rows=2640,
+            columns=("employees",),
+            time_column="month",
+            time_format="%Y-%m-%d",
+            frequency="MS",
+            period=None,
+            file="us_employment.csv",
+            source="vega_datasets 0.9.0 wheel, vega_datasets/_data/us-employment.csv (BLS data), reshaped to long",
+            licence="public domain (U.S. BLS); vega_datasets MIT",
+            series_column="sector",
         ),
         DatasetInfo(
             name="synthetic",
