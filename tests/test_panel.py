@@ -188,3 +188,29 @@ def test_the_shipped_panel_reads_as_22_monthly_series():
     prepared = task.prepare()
     assert len(prepared.ids) == 22 and {series.n_time for series in prepared.series} == {120}
     assert len(prepared.test) == 22 * 7 and prepared.frequency == "MS"
+
+
+def test_a_globally_scaled_run_forecasts_a_new_series_and_the_cli_writes_every_series(tmp_path, capsys):
+    import io
+
+    from seqkit.cli import main
+
+    frame = _sines(2)
+    config = {
+        "data": {"series_column": "store", "time_column": "day", "lookback": 8, "horizon": 2,
+                 "split": {"type": "steps", "val": 2, "test": 4}, "transform": {"scope": "global"}},
+        "model": {"layers": [4]}, "train": {"epochs": 1, "batch_size": 16},
+    }
+    run = seqkit.train(config_from_dict(config, source="tiny"), frame=frame, runs_dir=tmp_path / "runs", verbose=0)
+    assert {path.name for path in (run.path / "plots").iterdir()} >= {
+        "loss.png", "forecast_worst.png", "forecast_median.png", "forecast_best.png"}
+    new = frame[frame.store == "s1"].assign(store="unseen")
+    assert run.predict(new)["store"].unique().tolist() == ["unseen"]  # one scaler for all: any series
+    assert run.evaluate(data=frame)["aggregate"]["n_series"] == 2
+    with pytest.raises(ConfigError, match="panel run"):
+        run.predict(frame, steps=4)
+    csv = tmp_path / "panel.csv"
+    frame.to_csv(csv, index=False)
+    assert main(["predict", str(run.path), "--input", str(csv)]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(table.columns) == ["store", "day", "sales"] and table.store.tolist() == ["s0", "s0", "s1", "s1"]

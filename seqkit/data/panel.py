@@ -70,7 +70,8 @@ def split_panel(
             f"`data.series_column` is {column!r}, so the data must be a long table with that column; received "
             f"{origin}. Pass a DataFrame with one row per series and time step."
         )
-    source = source.rename(columns=str)
+    if not all(isinstance(name, str) for name in source.columns):
+        source = source.rename(columns=str)
     if column not in source.columns:
         raise DataError(
             f"`data.series_column` {column!r} is not a column of {origin}. Available columns: "
@@ -87,8 +88,10 @@ def split_panel(
         config = config.model_copy(update={"time_column": info.time_column, "time_format": info.time_format})
     if info is not None and config.period is None and info.period is not None:
         config = config.model_copy(update={"period": info.period})
-    groups = source.groupby(ids.astype(str), sort=False).indices
-    return [(name, source.iloc[rows]) for name, rows in groups.items()], origin, config
+    ids = ids.astype(str)
+    groups = ids.groupby(ids, sort=False).indices
+    rest = source.drop(columns=[column])  # each series' table without the id column it no longer needs
+    return [(name, rest.iloc[rows]) for name, rows in groups.items()], origin, config
 
 
 def series_origin(name: str, origin: str) -> str:
@@ -349,16 +352,23 @@ def prepare_panel(
                 "the training series, or train with `scope: global`."
             )
     loaded = []
-    for name, rows in groups:
+    for k, (name, rows) in enumerate(groups):
+        groups[k] = None  # each series' raw rows go once they are read (memory: one series at a time)
         fitted = None if preprocessing is None else preprocessing.transform_for(name)
         loaded.append(load_series(config, frame=rows, transform=fitted, origin=series_origin(name, origin)))
+    del rows
     if preprocessing is None:
         preprocessing = _fit(config, ids, loaded)
     transforms = [preprocessing.transform_for(name) for name in ids]
-    series = [prepared_from(config, table, plan, t) for (table, plan), t in zip(loaded, transforms, strict=True)]
-    scaled_parts = [prepared.train.series for prepared in series]
-    offsets = np.concatenate([[0], np.cumsum([len(part) for part in scaled_parts])]).astype(np.int64)
-    scaled = np.concatenate(scaled_parts)
+    # Every series' scaled rows end to end in one array; each series' windows are views on its part.
+    pairs = zip(loaded, transforms, strict=True)
+    scaled = [t.apply(table.values, origin=sentence(table.origin)) for (table, _), t in pairs]
+    offsets = np.concatenate([[0], np.cumsum([len(part) for part in scaled])]).astype(np.int64)
+    scaled = np.concatenate(scaled)
+    series = [
+        prepared_from(config, table, plan, t, scaled=scaled[offsets[k] : offsets[k + 1]])
+        for k, ((table, plan), t) in enumerate(zip(loaded, transforms, strict=True))
+    ]
     number = np.array([_number(preprocessing, name) for name in ids], dtype=np.int64)
     unseen = [name for name, k in zip(ids, number, strict=True) if k < 0]
     if series_index and unseen:

@@ -239,9 +239,16 @@ def fit_transform(config: DataConfig, table: Table, plan: SplitPlan) -> Transfor
     )
 
 
-def prepared_from(config: DataConfig, table: Table, plan: SplitPlan, transform: Transform) -> PreparedData:
-    """`prepare`'s last step: the table transformed and cut into the plan's train/validation/test windows."""
-    series = transform.apply(table.values, origin=sentence(table.origin))
+def prepared_from(
+    config: DataConfig, table: Table, plan: SplitPlan, transform: Transform, *, scaled: np.ndarray | None = None
+) -> PreparedData:
+    """`prepare`'s last step: the table transformed and cut into the plan's train/validation/test windows.
+
+    Args:
+        scaled: `transform.apply(table.values)` when the caller has it already (a
+            panel's view on the array of every series); None: computed here.
+    """
+    series = transform.apply(table.values, origin=sentence(table.origin)) if scaled is None else scaled
     prepared = PreparedData(
         train=None,  # type: ignore[arg-type]  # filled below: the sets read targets through `prepared`
         val=None,

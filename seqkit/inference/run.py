@@ -122,7 +122,9 @@ class Run:
             `Passengers_q0.1`, `Passengers` for the median, `Passengers_q0.9`).
             A classifier: one row, the class and each class's probability. A
             sequence-set classifier (`data.sequences`; `data` a list or array of
-            sequences, or a `.ts` / wide CSV file): one such row per sequence.
+            sequences, or a `.ts` / wide CSV file): one such row per sequence. A
+            panel (`data.series_column`; `data` a long table of the series): one
+            row per series and step, the series id first.
 
         Raises:
             DataError: Missing columns, too few rows, non-numeric or empty cells,
@@ -136,6 +138,11 @@ class Run:
         """
         if steps is None:
             return self.task.predict(self.model, self.preprocessing, data)
+        if self.task.name == "forecast_panel":
+            raise ConfigError(
+                "`steps` (--steps) is not supported for a panel run yet: it forecasts its `data.horizon` steps "
+                "for every series; leave `steps` out"
+            )
         if self.task.name != "forecast":
             raise ConfigError(f"`steps` (--steps) is for forecast runs, not a {self.task.title} run; leave it out")
         from seqkit.inference.recursive import forecast_steps

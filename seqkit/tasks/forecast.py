@@ -246,14 +246,22 @@ class ForecastTask(Task):
         when it forecasts quantiles; the title gives the split's RMSE next to the baselines'
         and MASE.
         """
+        super().write_plots(folder, history, evaluation, preprocessing, best_epoch=best_epoch)
+        if evaluation.plot is None:
+            return
+        self.plot_forecasts(folder / "forecast.png", evaluation, list(preprocessing.targets))
+
+    def plot_forecasts(self, path, evaluation: Evaluation, target_names: list[str], *, label: str = "") -> None:
+        """Draw one split's forecasts of one series (`evaluation` as `evaluate_split` returns it) to `path`.
+
+        Args:
+            label: Opens the title (a panel's series: its id and rank).
+        """
         from seqkit.evaluation.comparison import baseline_forecasts
         from seqkit.evaluation.metrics import central_intervals
         from seqkit.evaluation.plots import plot_forecast
         from seqkit.evaluation.report import headline
 
-        super().write_plots(folder, history, evaluation, preprocessing, best_epoch=best_epoch)
-        if evaluation.plot is None:
-            return
         windows, series = evaluation.plot["windows"], evaluation.plot["series"]
         period = evaluation.metrics["seasonal_period"]
         baselines = baseline_forecasts(
@@ -273,11 +281,12 @@ class ForecastTask(Task):
             series,
             windows.target_starts,
             forecasts,
-            folder / "forecast.png",
+            path,
             times=None if times is None else times.to_numpy(),
             history=max(span, self.config.data.lookback, period or 0),
             intervals=intervals,
-            title=f"{split.capitalize()} forecasts, {count(windows.horizon, 'step')} from each of "
-            f"{len(windows)} origins\n{headline(evaluation.metrics['results'], split=split)}",
-            target_names=list(preprocessing.targets),
+            title=f"{f'{label}: ' if label else ''}{split.capitalize()} forecasts, "
+            f"{count(windows.horizon, 'step')} from each of {len(windows)} origins\n"
+            f"{headline(evaluation.metrics['results'], split=split)}",
+            target_names=target_names,
         )

@@ -190,6 +190,28 @@ class PanelForecastTask(ForecastTask):
         return pd.concat(frames, ignore_index=True)
 
     def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> None:
-        """The loss curves, and `forecast.png`: the test forecasts of the best, the median and the worst series."""
-        Task.write_plots(self, folder, history, evaluation, preprocessing, best_epoch=best_epoch)
+        """The loss curves, and `forecast_worst.png`, `forecast_median.png`, `forecast_best.png`.
 
+        Each draws one series' test forecasts as `ForecastTask` draws a series' (every
+        origin's whole horizon next to the baselines'): the series where the model's
+        MASE is highest, the median series, and the lowest.
+        """
+        Task.write_plots(self, folder, history, evaluation, preprocessing, best_epoch=best_epoch)
+        if evaluation.plot is None:
+            return
+        windows, prepared = evaluation.plot["windows"], evaluation.plot["prepared"]
+        per_series = evaluation.metrics["per_series"]
+        mase = np.array([per_series[name]["model"]["overall"]["mase"] for name in windows.ids])
+        order = np.argsort(-np.nan_to_num(mase, nan=np.inf), kind="stable")
+        forecasts = windows.by_series(evaluation.plot["y_pred"])
+        for rank, k in (("worst", order[0]), ("median", order[len(order) // 2]), ("best", order[-1])):
+            name = windows.ids[k]
+            one = Evaluation(
+                {"split": evaluation.metrics["split"], "seasonal_period": evaluation.metrics["seasonal_period"],
+                 "results": per_series[name]},
+                {"y_pred": forecasts[k], "windows": windows.parts[k], "series": prepared.series[k].targets_original},
+            )
+            self.plot_forecasts(
+                folder / f"forecast_{rank}.png", one, list(preprocessing.reference.targets),
+                label=f"{rank} series by MASE, {name!r}",
+            )
