@@ -12,6 +12,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable, Mapping
 
@@ -26,12 +27,16 @@ def lazy_exports(package: str, exports: Mapping[str, str]) -> tuple[Callable[[st
     Returns:
         `(__getattr__, __dir__)`: the first imports a name's module on first
         use and keeps the value on the package, so later look-ups are plain
-        attribute reads; the second lists the package's `__all__`.
+        attribute reads; a name that is none of `exports` but one of the
+        package's subpackages or modules (`seqkit.data`) is imported, as
+        `import seqkit.data` would; the second lists the package's `__all__`.
     """
 
     def __getattr__(name: str):
         module = exports.get(name)
         if module is None:
+            if not name.startswith("_") and importlib.util.find_spec(f"{package}.{name}") is not None:
+                return importlib.import_module(f"{package}.{name}")
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(module), name)
         setattr(sys.modules[package], name, value)

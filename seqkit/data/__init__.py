@@ -6,10 +6,14 @@ Public API:
     list_datasets() -> list[DatasetInfo]
     load_text(name) -> str
     prepare_text(config, *, text=None, base_dir=None, vocabulary=None) -> PreparedText
+    prepare_panel(config, *, frame=None, base_dir=None, ...) -> PreparedPanel (many series)
+    load_sequence_set(name) -> ((X_train, y_train), (X_test, y_test))
 """
 
 from seqkit.data.datasets import DatasetInfo, list_datasets, load_dataset, load_text
+from seqkit.data.panel import PanelPreprocessing, PanelWindows, PreparedPanel, prepare_panel
 from seqkit.data.pipeline import PreparedData, SeriesSpec, describe_spec, prepare
+from seqkit.data.sequences import load_sequence_set
 from seqkit.data.sources import DataWarning
 from seqkit.data.text import (
     PreparedText,
@@ -25,6 +29,9 @@ __all__ = [
     "DataWarning",
     "DatasetInfo",
     "ForecastContext",
+    "PanelPreprocessing",
+    "PanelWindows",
+    "PreparedPanel",
     "PreparedData",
     "PreparedText",
     "SeriesSpec",
@@ -37,7 +44,9 @@ __all__ = [
     "describe_spec",
     "list_datasets",
     "load_dataset",
+    "load_sequence_set",
     "load_text",
     "prepare",
+    "prepare_panel",
     "prepare_text",
 ]

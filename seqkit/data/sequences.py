@@ -199,6 +199,19 @@ def read_shipped(name: str) -> tuple[RawSequences, RawSequences]:
     return parts[0], parts[1]
 
 
+def load_sequence_set(name: str) -> tuple[tuple[list[np.ndarray], list[str]], tuple[list[np.ndarray], list[str]]]:
+    """A shipped sequence set as Python data: `((train sequences, labels), (test sequences, labels))`.
+
+    Each sequence is a float64 `(length, n_features)` array; labels are text. The
+    pairs are what `seqkit.train(config, frame=(X, y))` and `Run.predict(X)` take.
+
+    Raises:
+        DataError: `name` is not a shipped sequence set.
+    """
+    train, test = read_shipped(name)
+    return (train.sequences, list(train.labels)), (test.sequences, list(test.labels))
+
+
 def from_python(frame) -> RawSequences:
     """`frame=(X, y)`: X `(n, length, n_features)` (or `(n, length)`) or a list of `(length_i, n_features)` arrays.
 
