@@ -271,6 +271,24 @@ class TextConfig(Section):
         return data
 
 
+# ----------------------------------------------------------------------------- covariates
+
+#: Calendar features `data.calendar` derives from the timestamps, and each one's cycle length.
+CALENDAR_FEATURES = {
+    "minute": "60 minutes",
+    "hour": "24 hours",
+    "day_of_week": "7 days, Monday first",
+    "day_of_month": "the month's days",
+    "day_of_year": "the year's days",
+    "week_of_year": "52 ISO weeks",
+    "month": "12 months",
+    "quarter": "4 quarters",
+}
+CalendarFeature = Literal[
+    "minute", "hour", "day_of_week", "day_of_month", "day_of_year", "week_of_year", "month", "quarter"
+]
+
+
 # ----------------------------------------------------------------------------- the section
 
 
@@ -408,6 +426,21 @@ class DataConfig(Section):
             one series into the next; one global model learns from the windows of
             every series, shuffled together. Rows of a series follow `time_column`
             (which must increase within each series) or the file's order.
+        calendar: Calendar features derived from the timestamps (`minute`, `hour`,
+            `day_of_week`, `day_of_month`, `day_of_year`, `week_of_year`, `month`,
+            `quarter`), each as two input columns `<name>_sin` and `<name>_cos` (its
+            position in its cycle on a circle, so December sits next to January).
+            They are known for the forecast period too, so the model reads them
+            for the input window and for every forecast step (see `future`). They
+            are neither scaled nor window-normalised. Needs a time column.
+        future: Columns whose values are known in advance for the forecast period
+            (a planned price, a holiday flag). They are inputs (added to `features`
+            if missing) and never targets. Beside its input window the model reads
+            their values at the `horizon` forecast steps (with the calendar
+            features) through a separate branch that joins the recurrent encoding
+            before the head; `predict` then needs those values: trailing rows of the
+            new data with the targets empty and the `future` columns filled.
+            Needs `horizon` no longer than `lookback`.
         sequences: Set it to classify many independent labelled sequences
             (`SequencesConfig`) instead of windows of one series; `dataset` then names a
             shipped sequence set (`japanese_vowels`, `basic_motions`). Lengths come
@@ -434,6 +467,8 @@ class DataConfig(Section):
     text: TextConfig | None = None
     label: str | None = None
     series_column: str | None = None
+    calendar: list[CalendarFeature] = Field(default_factory=list)
+    future: list[str] = Field(default_factory=list)
     sequences: SequencesConfig | None = None
 
     @field_validator("path")
@@ -450,7 +485,7 @@ class DataConfig(Section):
         given = self._set_apart_from_defaults(
             "path", "time_column", "time_format", "features", "targets", "lookback", "horizon", "stride", "gap",
             "period", "missing", "split", "allow_random_split", "transform", "window_norm", "synthetic", "text",
-            "label", "series_column",
+            "label", "series_column", "calendar", "future",
         )
         if given:
             raise ConfigProblems([(
@@ -585,6 +620,48 @@ class DataConfig(Section):
         if problems:
             raise ConfigProblems(problems)
         return self
+
+    @model_validator(mode="after")
+    def _covariate_rules(self) -> DataConfig:
+        if not (self.calendar or self.future) or self.sequences is not None:
+            return self
+        problems = []
+        if self.text is not None or self.label is not None:
+            problems.append((
+                "data.future" if self.future else "data.calendar",
+                "covariates known in advance feed a forecast's future steps; a language model or a classifier "
+                "(`text`, `label`) has none. Remove `calendar` and `future`",
+            ))
+        for field, names in (("calendar", self.calendar), ("future", self.future)):
+            if len(set(names)) != len(names):
+                problems.append((f"data.{field}", f"lists a name twice: {names}. List each once"))
+        in_targets = [name for name in self.future if name in (self.targets or [])]
+        if in_targets:
+            problems.append((
+                "data.targets",
+                f"{in_targets} are `future` columns, known in advance, so they are inputs, never forecast. "
+                "Remove them from `targets` or from `future`",
+            ))
+        if isinstance(self.lookback, int) and self.horizon > self.lookback:
+            problems.append((
+                "data.horizon",
+                f"with `calendar` or `future` the model reads the {self.horizon} forecast steps' covariates beside "
+                f"its window of {self.lookback} steps, which must be at least as long; set `lookback` to at least "
+                f"{self.horizon}",
+            ))
+        if problems:
+            raise ConfigProblems(problems)
+        return self
+
+    @property
+    def calendar_columns(self) -> list[str]:
+        """The input columns `calendar` adds: `<name>_sin`, `<name>_cos` per feature."""
+        return [f"{name}_{part}" for name in self.calendar for part in ("sin", "cos")]
+
+    @property
+    def known_in_advance(self) -> list[str]:
+        """Every column whose forecast-period values the model reads: `future`, then the calendar columns."""
+        return [*self.future, *self.calendar_columns]
 
     @model_validator(mode="after")
     def _label_rules(self) -> DataConfig:

@@ -222,6 +222,8 @@ class PanelWindows(Windows):
             window_norm=first.window_norm,
             window_norm_mode=first.window_norm_mode,
             window_norm_period=first.window_norm_period,
+            future_index=first.future_index,
+            fixed_index=first.fixed_index,
         )
         self._starts = self._inner._starts
         self._target_offset = first._target_offset

@@ -29,6 +29,8 @@ class SeriesSpec:
         n_targets: Forecast columns.
         feature_names: Input columns, in input order.
         target_names: Target columns, in output order.
+        future_names: Columns known in advance whose forecast-period values the
+            model reads beside its window (`data.future`, then the calendar's).
     """
 
     lookback: int
@@ -37,6 +39,7 @@ class SeriesSpec:
     n_targets: int
     feature_names: tuple[str, ...]
     target_names: tuple[str, ...]
+    future_names: tuple[str, ...] = ()
 
     @property
     def input_shape(self) -> tuple[int, int]:
@@ -260,6 +263,7 @@ def prepared_from(
             n_targets=len(table.targets),
             feature_names=tuple(table.features),
             target_names=tuple(table.targets),
+            future_names=tuple(transform.future),
         ),
         transform=transform,
         time_index=table.time_index,
@@ -291,6 +295,8 @@ def prepared_from(
             transform=transform,
             original_targets=lambda: prepared.targets_original,
             time_index=table.time_index,
+            future_index=transform.future_index,
+            fixed_index=transform.fixed_index,
         )
 
     prepared.train = windows(plan.train)
@@ -320,6 +326,7 @@ def describe_spec(config: DataConfig, base_dir: Path | None = None) -> SeriesSpe
     """
     names, numeric, _, origin = read_header(config, base_dir)
     features, targets = resolve_columns(names, numeric, config, origin)
+    features += config.calendar_columns
     return SeriesSpec(
         lookback=config.lookback,
         n_features=len(features),
@@ -327,4 +334,5 @@ def describe_spec(config: DataConfig, base_dir: Path | None = None) -> SeriesSpe
         n_targets=len(targets),
         feature_names=tuple(features),
         target_names=tuple(targets),
+        future_names=tuple(config.known_in_advance),
     )

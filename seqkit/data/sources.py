@@ -535,7 +535,8 @@ def resolve_columns(
     available: list[str], numeric: list[str], config: DataConfig, origin: str
 ) -> tuple[list[str], list[str]]:
     features = list(config.features) if config.features is not None else list(numeric)
-    targets = list(config.targets) if config.targets is not None else list(features)
+    features += [name for name in config.future if name not in features]  # known in advance: always inputs
+    targets = list(config.targets) if config.targets is not None else [n for n in features if n not in config.future]
     for role, names in (("features", features), ("targets", targets)):
         unknown = [name for name in names if name not in available]
         if unknown:
@@ -583,6 +584,11 @@ def read_source(
 def _table_from_array(array: np.ndarray, config: DataConfig, segments: Segments | None) -> Table:
     if array.dtype.kind not in "fiu":
         raise DataError(f"The array given as data must hold numbers; received dtype {array.dtype}. Convert it first.")
+    if config.calendar:
+        raise DataError(
+            "`data.calendar` derives features from the timestamps, but the data given is an array without them. "
+            "Pass a DataFrame with the time column (or a DatetimeIndex), or remove `calendar`."
+        )
     values = array.reshape(len(array), -1)
     if values.dtype not in (np.float32, np.float64):
         values = values.astype(np.float64)
@@ -715,7 +721,26 @@ def load_table(
     )
     if config.missing == "interpolate":
         table.values = interpolate_within(values, order, _segments_of(table, segments), origin)
+    if config.calendar:
+        _add_calendar(table, config)
     return table
+
+
+def _add_calendar(table: Table, config: DataConfig) -> None:
+    """Insert the calendar columns after the features (they are inputs), computed from the timestamps."""
+    from seqkit.data.calendar import calendar_values
+
+    if table.time_index is None:
+        raise DataError(
+            f"`data.calendar` derives features from the timestamps, but {table.origin} has none. Set "
+            "`data.time_column` (or pass a DataFrame with a DatetimeIndex), or remove `calendar`."
+        )
+    names = config.calendar_columns
+    n = len(table.features)
+    calendar = calendar_values(table.time_index, config.calendar).astype(table.values.dtype)
+    table.values = np.ascontiguousarray(np.concatenate([table.values[:, :n], calendar, table.values[:, n:]], axis=1))
+    table.columns = [*table.columns[:n], *names, *table.columns[n:]]
+    table.features = [*table.features, *names]
 
 
 def load_new_table(
@@ -764,7 +789,7 @@ def load_new_table(
         time_column = None  # the timestamps are the index
     resolved = config.model_copy(
         update={
-            "features": list(fitted.features),
+            "features": [name for name in fitted.features if name not in fitted.calendar_columns],
             "targets": list(fitted.targets),
             "time_column": time_column,
             "time_format": fitted.time_format if time_column else None,
@@ -790,14 +815,19 @@ class FutureRows:
 
 def _blank(column: pd.Series) -> np.ndarray:
     """Cells that are empty: NaN, None, or text of only spaces."""
-    blank = column.isna().to_numpy()
+    blank = column.isna().to_numpy().copy()  # pandas returns a read-only view
     if not pd.api.types.is_numeric_dtype(column):
         blank |= column.astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
     return blank
 
 
 def load_new_table_with_future(
-    config: DataConfig, fitted: Transform, data: pd.DataFrame | np.ndarray | str | Path
+    config: DataConfig,
+    fitted: Transform,
+    data: pd.DataFrame | np.ndarray | str | Path,
+    *,
+    required: list[str] | None = None,
+    origin: str | None = None,
 ) -> tuple[Table, FutureRows]:
     """New data as `load_new_table` reads it, and the future rows at its end.
 
@@ -813,6 +843,10 @@ def load_new_table_with_future(
         config: The run's data section.
         fitted: The run's fitted `Transform`.
         data: A DataFrame, a CSV/Parquet path, or an array in the run's column order.
+        required: The columns a future row must fill (default: every covariate, as
+            a forecast past the horizon feeds them all back); a direct forecast
+            with `data.future` needs only those.
+        origin: What messages call a DataFrame `data` (a panel's series).
 
     Returns:
         (the history's `Table`, its `FutureRows`; `m` is 0 when the data has none).
@@ -822,8 +856,12 @@ def load_new_table_with_future(
             covariate cell or a non-numeric one in a future row, or a future row's
             timestamp off the steps after the last observation, naming the row and column.
     """
-    source, origin, _ = read_source(config, data, None)
-    covariates = [name for name in fitted.features if name not in fitted.targets]
+    source, read_as, _ = read_source(config, data, None)
+    origin = origin or read_as
+    given = [name for name in fitted.columns if name not in fitted.calendar_columns]  # the data's own columns
+    covariates = required if required is not None else [
+        name for name in fitted.features if name not in fitted.targets and name in given
+    ]
     no_future = FutureRows(np.empty((0, len(fitted.columns))))
     if isinstance(source, np.ndarray):
         array = source.reshape(len(source), -1) if source.ndim == 1 else source
@@ -832,8 +870,8 @@ def load_new_table_with_future(
         blank = np.isnan(array[:, fitted.target_index]).all(axis=1)
     else:
         source = source.rename(columns=str)
-        if any(name not in source.columns for name in fitted.columns):
-            return load_new_table(config, fitted, data), no_future
+        if any(name not in source.columns for name in given):
+            return load_new_table(config, fitted, data, origin=origin), no_future
         blank = np.logical_and.reduce([_blank(source[name]) for name in fitted.targets])
     observed = np.flatnonzero(~blank)
     # Without an observed row there is no history: `load_new_table` names the empty cells.

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from seqkit.config import data as data_config
-from seqkit.data.sources import load_new_table, sentence
+from seqkit.data.sources import FutureRows, load_new_table, load_new_table_with_future, sentence
 from seqkit.errors import DataError
 
 _JSON_VERSION = 1
@@ -261,6 +261,53 @@ def apply_window_norm(values: np.ndarray, ref: np.ndarray | None, mode: str) -> 
     return values
 
 
+def window_inputs(
+    block: np.ndarray,
+    ref: np.ndarray | None,
+    mode: str,
+    *,
+    n_features: int,
+    fixed_index: Sequence[int] = (),
+    future: np.ndarray | None = None,
+    future_index: Sequence[int] = (),
+) -> np.ndarray:
+    """The model's inputs from scaled input windows: normalised, then the forecast steps' known values packed beside.
+
+    Args:
+        block: float32 `(n, lookback, n_columns)` input windows in scaled space (changed in place).
+        ref: Their `window_reference`, or None.
+        mode: The window normalisation mode.
+        n_features: The inputs are the first `n_features` columns.
+        fixed_index: Columns normalisation leaves as they are (calendar features).
+        future: float32 `(n, horizon, n_columns)`: the scaled rows of each window's forecast
+            steps (only `future_index` columns are read), or None without covariates known
+            in advance.
+        future_index: The columns known in advance.
+
+    Returns:
+        float32 `(n, lookback, n_features + len(future_index))`. With `future_index`, the
+        last columns hold the known values of the `horizon` forecast steps in rows
+        `0 .. horizon - 1` (normalised by their column's input reference, as the
+        inputs are) and zeros after: one tensor, which the model splits into its
+        recurrent input and its future branch (`seqkit.models.KnownFuture`).
+    """
+    kept = block[:, :, list(fixed_index)].copy() if ref is not None and len(fixed_index) else None
+    block = apply_window_norm(block, ref, mode)
+    if kept is not None:
+        block[:, :, list(fixed_index)] = kept
+    inputs = block if n_features == block.shape[2] else block[:, :, :n_features]
+    if not len(future_index):
+        return np.ascontiguousarray(inputs)
+    known = np.ascontiguousarray(future[:, :, list(future_index)], dtype=np.float32)
+    moving = [k for k, j in enumerate(future_index) if j not in set(fixed_index)]
+    if ref is not None and moving:
+        columns = [future_index[k] for k in moving]
+        known[:, :, moving] = apply_window_norm(known[:, :, moving], ref[:, :, columns], mode)
+    packed = np.zeros((*block.shape[:2], len(future_index)), dtype=np.float32)
+    packed[:, : known.shape[1]] = known
+    return np.concatenate([inputs, packed], axis=2)
+
+
 def _stages(column: np.ndarray, state: ColumnState, origin: str, row_offset: int = 0) -> list[np.ndarray]:
     """`[z_0, z_1, ..., z_k]`: the column before and after each step (float64, same length)."""
     stages = [np.asarray(column, dtype=np.float64)]
@@ -334,6 +381,10 @@ class Transform:
         time_column: Column of new frames holding timestamps, or None.
         time_format: Its `strftime` format, or None.
         frequency: pandas frequency of the time steps, or None.
+        calendar: The `data.calendar` features the columns include (as
+            `<name>_sin`, `<name>_cos`: neither scaled nor window-normalised).
+        future: Columns whose forecast-period values the model reads beside its
+            window (`data.future`, then the calendar columns), in input order.
     """
 
     columns: list[str]
@@ -350,6 +401,8 @@ class Transform:
     time_column: str | None = None
     time_format: str | None = None
     frequency: str | None = None
+    calendar: list[str] = dataclasses.field(default_factory=list)
+    future: list[str] = dataclasses.field(default_factory=list)
 
     # ------------------------------------------------------------------ fitting
 
@@ -409,6 +462,9 @@ class Transform:
         states = []
         for name in columns:
             column_config = config.transform.for_column(name)
+            if name in config.calendar_columns:  # a sine or cosine: already in [-1, 1], one scale in every window
+                states.append(ColumnState(name=name, steps=[], scaler="none"))
+                continue
             steps = []
             for step in column_config.steps:
                 if isinstance(step, (data_config.LogStep, data_config.Log1pStep)):
@@ -434,6 +490,8 @@ class Transform:
             time_column=time_column,
             time_format=time_format,
             frequency=frequency,
+            calendar=list(config.calendar),
+            future=config.known_in_advance,
         )
         rows = []
         for values, fit_rows, origin in pieces:
@@ -508,6 +566,21 @@ class Transform:
     @property
     def target_index(self) -> list[int]:
         return [self.columns.index(name) for name in self.targets]
+
+    @property
+    def calendar_columns(self) -> list[str]:
+        """The columns `calendar` adds: `<name>_sin`, `<name>_cos` per feature."""
+        return [f"{name}_{part}" for name in self.calendar for part in ("sin", "cos")]
+
+    @property
+    def future_index(self) -> list[int]:
+        """Columns of the model-space array whose forecast-period values the model reads."""
+        return [self.columns.index(name) for name in self.future]
+
+    @property
+    def fixed_index(self) -> list[int]:
+        """Columns window normalisation leaves as they are (the calendar's)."""
+        return [self.columns.index(name) for name in self.calendar_columns]
 
     @property
     def is_identity(self) -> bool:
@@ -627,11 +700,27 @@ class Transform:
         """
         if config is None:
             config = data_config.DataConfig(lookback=self.lookback, horizon=self.horizon, gap=self.gap)
-        table = load_new_table(config, self, frame)
-        return self.inputs_at_end(table.values, table.time_index, origin=sentence(table.origin))
+        table, future = self.load_new(config, frame)
+        return self.inputs_at_end(table.values, table.time_index, origin=sentence(table.origin), future=future)
+
+    def load_new(self, config, frame, *, origin: str | None = None):
+        """`(table, future rows or None)`: new data read as the run reads it, with the known future if it needs one.
+
+        A run with `data.future` takes the trailing rows whose targets are all empty
+        as the forecast period's known values (only the `future` columns need filling).
+        """
+        if not self.future:
+            return load_new_table(config, self, frame, origin=origin), None
+        given = [name for name in self.future if name not in self.calendar_columns]
+        return load_new_table_with_future(config, self, frame, required=given, origin=origin)
 
     def inputs_at_end(
-        self, series: np.ndarray, time_index: pd.DatetimeIndex | None = None, *, origin: str = "The data"
+        self,
+        series: np.ndarray,
+        time_index: pd.DatetimeIndex | None = None,
+        *,
+        origin: str = "The data",
+        future: FutureRows | None = None,
     ) -> tuple[np.ndarray, ForecastContext]:
         """Model input for forecasting the `horizon` steps after the last row of a checked series.
 
@@ -644,12 +733,17 @@ class Transform:
                 rows are used.
             time_index: The rows' timestamps, or None.
             origin: The series' name opening a sentence, for messages.
+            future: The rows after the last observation (`load_new_table_with_future`):
+                a run with `data.future` reads their values at the `gap + horizon`
+                steps that follow; calendar features come from the steps' timestamps.
 
         Returns:
             As `make_inputs`.
 
         Raises:
-            DataError: fewer than `lookback + first_valid` rows.
+            DataError: fewer than `lookback + first_valid` rows; with `data.future`,
+                fewer future rows than the forecast steps; with `data.calendar`, no
+                timestamps to continue.
         """
         need = self.lookback + self.first_valid
         if len(series) < need:
@@ -659,7 +753,13 @@ class Transform:
                 f"(`lookback` {self.lookback}{extra}). Give a longer history."
             )
         values = series[-need:]
-        model = self.apply(values, origin=origin, row_offset=len(series) - need)
+        known = None
+        if self.future:
+            ahead = self._known_rows(time_index, future, origin)
+            scaled = self.apply(np.concatenate([values, ahead]), origin=origin, row_offset=len(series) - need)
+            model, known = scaled[:need], scaled[None, need + self.gap :]
+        else:
+            model = self.apply(values, origin=origin, row_offset=len(series) - need)
         block = model[None, -self.lookback :, :].copy()
         ref = window_reference(block, self.window_norm, self.window_norm_mode)
         target_ref = target_reference(
@@ -667,13 +767,50 @@ class Transform:
             horizon=self.horizon, gap=self.gap, period=self.window_norm_period,
         )
         target_ref = None if target_ref is None else target_ref[:, :, self.target_index]
-        x = apply_window_norm(block, ref, self.window_norm_mode)[:, :, self.feature_index]
+        x = window_inputs(
+            block, ref, self.window_norm_mode, n_features=len(self.features), fixed_index=self.fixed_index,
+            future=known, future_index=self.future_index,
+        )
         stages = self.stages_of_targets(values[:, self.target_index])
         context = self.context_at(stages, np.array([len(values)]), target_ref)
         if self.frequency is not None and time_index is not None:
             steps = pd.date_range(time_index[-1], periods=self.gap + self.horizon + 1, freq=self.frequency)
             context.times = steps[self.gap + 1 :]
         return np.ascontiguousarray(x, dtype=np.float32), context
+
+    def _known_rows(self, time_index, future: FutureRows | None, origin: str) -> np.ndarray:
+        """float64 `(gap + horizon, n_columns)` in original units: the steps after the data, their known columns
+        filled (`data.future` from the future rows, the calendar from the steps' timestamps), the rest NaN."""
+        steps = self.gap + self.horizon
+        rows = np.full((steps, len(self.columns)), np.nan)
+        given = [name for name in self.future if name not in self.calendar_columns]
+        have = 0 if future is None else len(future.values)
+        if given and have < steps:
+            raise DataError(
+                f"{origin} must end with the known values of the {steps} step(s) it forecasts: the run reads "
+                f"{given} (`data.future`) at every forecast step, so add {steps - have} more row(s) after the last "
+                f"observation, each with every target ({self.targets}) empty and {given} filled ({have} given)."
+            )
+        if given:
+            index = [self.columns.index(name) for name in given]
+            rows[:, index] = future.values[:steps, index]
+        if self.calendar:
+            from seqkit.data.calendar import calendar_values
+
+            if future is not None and future.time_index is not None and len(future.time_index) >= steps:
+                times = future.time_index[:steps]
+            elif time_index is not None and self.frequency is not None:
+                times = pd.date_range(time_index[-1], periods=steps + 1, freq=self.frequency)[1:]
+            else:
+                raise DataError(
+                    f"{origin}: the run reads calendar features ({self.calendar}) of the steps it forecasts, which "
+                    "come from their timestamps, but the data has no regular time steps to continue. Give the "
+                    f"time column `{self.time_column}` on the run's {self.frequency!r} grid."
+                )
+            rows[:, [self.columns.index(name) for name in self.calendar_columns]] = calendar_values(
+                times, self.calendar
+            )
+        return rows
 
     # ------------------------------------------------------------------ JSON state
 

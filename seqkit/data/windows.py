@@ -26,7 +26,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from seqkit.data.transforms import Transform, apply_window_norm, target_reference, window_reference
+from seqkit.data.transforms import Transform, apply_window_norm, target_reference, window_inputs, window_reference
 from seqkit.errors import DataError
 
 # Windows materialised per step by `inputs()`, `targets()` and `to_original()`.
@@ -575,6 +575,8 @@ class WindowSet(Windows):
         transform: Transform | None = None,
         original_targets: Callable[[], np.ndarray] | None = None,
         time_index: pd.DatetimeIndex | None = None,
+        future_index: list[int] | None = None,
+        fixed_index: list[int] | None = None,
     ) -> None:
         """Describe windows over `series` without copying it.
 
@@ -590,6 +592,9 @@ class WindowSet(Windows):
             transform: The fitted `Transform`, for `to_original`.
             original_targets: Returns the targets in original units `(n_time, n_targets)`.
             time_index: Timestamps of the series rows, or None.
+            future_index: Columns known in advance: their values at each window's
+                forecast steps are packed beside the inputs (`window_inputs`).
+            fixed_index: Columns window normalisation leaves as they are (calendar).
         """
         series = np.asarray(series)
         if series.ndim == 1:
@@ -604,6 +609,7 @@ class WindowSet(Windows):
         self.target_index = list(range(n_columns)) if target_index is None else list(target_index)
         self.window_norm, self.window_norm_mode = window_norm, window_norm_mode
         self.window_norm_period = window_norm_period
+        self.future_index, self.fixed_index = list(future_index or []), list(fixed_index or [])
         self._targets_are_all_columns = self.target_index == list(range(n_columns))
         self._transform, self._original_targets, self.time_index = transform, original_targets, time_index
         self._target_offset = lookback + gap
@@ -624,7 +630,7 @@ class WindowSet(Windows):
 
     @property
     def x_spec(self) -> tuple[str, tuple[int, ...]]:
-        return "float32", (self.lookback, self.n_features)
+        return "float32", (self.lookback, self.n_features + len(self.future_index))
 
     @property
     def y_spec(self) -> tuple[str, tuple[int, ...]]:
@@ -657,9 +663,13 @@ class WindowSet(Windows):
         block = self._block(starts)
         ref = window_reference(block, self.window_norm, self.window_norm_mode)
         target_ref = self._target_ref(block, ref)
-        if ref is not None:
-            block = apply_window_norm(block, ref, self.window_norm_mode)
-        inputs = block if self.n_features == block.shape[2] else np.ascontiguousarray(block[:, :, : self.n_features])
+        future = None
+        if self.future_index:
+            future = take_windows(self._target_rows, starts, np.float32, (self.horizon, self.series.shape[1]))
+        inputs = window_inputs(
+            block, ref, self.window_norm_mode, n_features=self.n_features, fixed_index=self.fixed_index,
+            future=future, future_index=self.future_index,
+        )
         return inputs, target_ref
 
     def _gather(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

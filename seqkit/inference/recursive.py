@@ -66,6 +66,12 @@ def forecast_steps(task, model, preprocessing, data, steps: int):
 
     steps = check_steps(steps)
     horizon = preprocessing.horizon
+    if preprocessing.future:
+        raise ConfigError(
+            f"`steps` (--steps) is not supported yet for a run with covariates known in advance "
+            f"({preprocessing.future}): it forecasts its `data.horizon` ({horizon}) steps from their known values; "
+            "leave `steps` out"
+        )
     chunks = math.ceil(steps / horizon)
     if chunks > 1 and preprocessing.gap:
         raise ConfigError(

@@ -10,12 +10,13 @@ from seqkit.exports import lazy_exports
 
 _EXPORTS = {
     "AttentionPooling": "seqkit.models.attention",
+    "KnownFuture": "seqkit.models.side_inputs",
     "MedianAbsoluteError": "seqkit.models.quantiles",
     "MonotoneQuantiles": "seqkit.models.quantiles",
     "PerformanceWarning": "seqkit.models.factory",
     "PinballLoss": "seqkit.models.quantiles",
     "SequenceSpec": "seqkit.models.spec",
-    "SeriesEmbedding": "seqkit.models.series_embedding",
+    "SeriesEmbedding": "seqkit.models.side_inputs",
     "build_model": "seqkit.models.factory",
     "build_optimizer": "seqkit.models.optimizers",
     "cudnn_report": "seqkit.models.factory",

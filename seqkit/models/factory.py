@@ -13,7 +13,7 @@ from seqkit.models.attention import AttentionPooling
 from seqkit.models.heads import attach_head, per_step, vocab_size_of
 from seqkit.models.optimizers import build_optimizer
 from seqkit.models.recurrent import recurrent_stack
-from seqkit.models.series_embedding import SeriesEmbedding
+from seqkit.models.side_inputs import KnownFuture, SeriesEmbedding
 from seqkit.models.spec import SequenceSpec
 
 
@@ -42,7 +42,8 @@ def build_model(
         A functional `keras.Model`:
         forecast: `(batch, lookback, n_features)` -> `(batch, horizon, n_targets)`,
         or `(batch, horizon, n_targets, n_quantiles)` with `head.quantiles`; with
-        `series_embedding` the input has one more feature, the series' position;
+        `series_embedding` the input has one more feature, the series' position; with
+        `spec.n_future` it has `n_future` more before that, the forecast steps' known values;
         classify: `(batch, lookback[, n_features])` -> `(batch, n_classes)` probabilities;
         language_model: `(batch, time)` int ids -> `(batch, time, vocab_size)` probabilities.
 
@@ -65,26 +66,33 @@ def build_model(
     if config.unroll and spec.lookback is None:
         raise ConfigError("model.unroll needs a fixed lookback; variable-length input cannot be unrolled")
     tokens = config.embedding is not None
+    known = None  # the forecast steps' known covariates, flattened (`spec.n_future`)
     batch_size = spec.batch_size if config.stateful else None
     if tokens:
         inputs = keras.Input(shape=(spec.lookback,), batch_size=batch_size, dtype="int32", name="tokens")
         x = keras.layers.Embedding(
             vocab_size_of(config, spec), config.embedding.dim, mask_zero=config.embedding.mask_zero, name="embedding"
         )(inputs)
-    elif config.series_embedding is not None:
-        if spec.n_series is None:
+    else:
+        if config.series_embedding is not None and spec.n_series is None:
             raise ConfigError(
                 "model.series_embedding needs the number of series; give SequenceSpec(n_series=...) or train "
                 "on a panel (`data.series_column`)"
             )
-        inputs = keras.Input(shape=(spec.lookback, spec.n_features + 1), batch_size=batch_size, name="series")
-        x = SeriesEmbedding(spec.n_series, config.series_embedding.dim, name="series_embedding")(inputs)
-    else:
-        inputs = keras.Input(shape=(spec.lookback, spec.n_features), batch_size=batch_size, name="series")
-        x = keras.layers.Masking(config.mask_value, name="masking")(inputs) if config.masking else inputs
+        width = spec.n_features + (spec.n_future or 0) + (config.series_embedding is not None)
+        inputs = keras.Input(shape=(spec.lookback, width), batch_size=batch_size, name="series")
+        x = inputs
+        if spec.n_future:
+            x, known = KnownFuture(spec.n_features, spec.n_future, spec.horizon, name="known_future")(x)
+        if config.series_embedding is not None:
+            x = SeriesEmbedding(spec.n_series, config.series_embedding.dim, name="series_embedding")(x)
+        elif config.masking:
+            x = keras.layers.Masking(config.mask_value, name="masking")(x)
     x = recurrent_stack(x, config, sequences_out=per_step(config) or config.attention)
     if config.attention:
         x = AttentionPooling(config.attention_units, name="attention")(x)
+    if known is not None:
+        x = keras.layers.Concatenate(name="with_known_future")([x, known])
     head = attach_head(x, config, spec)
     model = keras.Model(inputs, head.outputs, name=name or f"{config.cell}_{config.head.type}")
     blockers = config.cudnn_blockers()

@@ -25,6 +25,9 @@ class SequenceSpec:
         batch_size: Fixed batch size; required by stateful models.
         n_series: Series of a panel (`model.series_embedding`: one vector each);
             the input then carries one more feature per step, the series' position.
+        n_future: Columns known in advance (`data.future`, `data.calendar`): the
+            input carries that many more columns, the forecast steps' values (see
+            `seqkit.models.KnownFuture`).
     """
 
     lookback: int | None
@@ -35,9 +38,11 @@ class SequenceSpec:
     vocab_size: int | None = None
     batch_size: int | None = None
     n_series: int | None = None
+    n_future: int | None = None
 
     def __post_init__(self) -> None:
-        names = ("lookback", "n_features", "horizon", "n_targets", "n_classes", "vocab_size", "batch_size", "n_series")
+        names = ("lookback", "n_features", "horizon", "n_targets", "n_classes", "vocab_size", "batch_size", "n_series",
+                 "n_future")
         for name in names:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):

@@ -82,6 +82,7 @@ class ForecastTask(Task):
             horizon=series_spec.horizon,
             n_targets=series_spec.n_targets,
             batch_size=self.fixed_batch,
+            n_future=len(series_spec.future_names) or None,
         )
 
     def check_model(self, model) -> None:
@@ -191,15 +192,17 @@ class ForecastTask(Task):
             target and level, ascending, the median keeping the target's own
             name: `Passengers_q0.1`, `Passengers`, `Passengers_q0.9`.
         """
-        from seqkit.data.sources import load_new_table, sentence
+        from seqkit.data.sources import sentence
 
-        table = load_new_table(self.config.data, preprocessing, self.read_data(data))
+        table, future = preprocessing.load_new(self.config.data, self.read_data(data))
         origin = sentence(table.origin)
-        forecast = self.forecast_at_end(model, preprocessing, table.values, table.time_index, origin=origin)
+        forecast = self.forecast_at_end(
+            model, preprocessing, table.values, table.time_index, origin=origin, future=future
+        )
         return self.forecast_frame(preprocessing, forecast)
 
     def forecast_at_end(
-        self, model, preprocessing, series: np.ndarray, time_index=None, *, origin: str = "The data"
+        self, model, preprocessing, series: np.ndarray, time_index=None, *, origin: str = "The data", future=None
     ) -> Forecast:
         """The model's `horizon` steps after the last row of a checked series, in original units.
 
@@ -210,10 +213,12 @@ class ForecastTask(Task):
                 as new data is (`load_new_table`).
             time_index: The rows' timestamps, or None.
             origin: The series' name opening a sentence, for messages.
+            future: The rows after the last observation, for a run with covariates
+                known in advance (`Transform.load_new`).
         """
         from seqkit.models import predict_array
 
-        x, context = preprocessing.inputs_at_end(series, time_index, origin=origin)
+        x, context = preprocessing.inputs_at_end(series, time_index, origin=origin, future=future)
         y_model = predict_array(model, x, stateful_batch=self.fixed_batch)
         point, y_q = self._levels_to_original(y_model, lambda y: preprocessing.to_original(y, context))
         return Forecast(point[0], None if y_q is None else y_q[0], getattr(context, "times", None))

@@ -152,7 +152,7 @@ class PanelForecastTask(ForecastTask):
         import pandas as pd
 
         from seqkit.data.panel import series_origin, split_panel
-        from seqkit.data.sources import load_new_table, sentence
+        from seqkit.data.sources import sentence
         from seqkit.errors import DataError
         from seqkit.models import predict_array
 
@@ -169,8 +169,8 @@ class PanelForecastTask(ForecastTask):
                     f"{', '.join(preprocessing.series[:5])}{' ...' if len(preprocessing.series) > 5 else ''}."
                 )
             where = series_origin(name, origin)
-            table = load_new_table(config, transform, rows, origin=where)
-            x, context = transform.inputs_at_end(table.values, table.time_index, origin=sentence(where))
+            table, future = transform.load_new(config, rows, origin=where)
+            x, context = transform.inputs_at_end(table.values, table.time_index, origin=sentence(where), future=future)
             if self._series_index:
                 x = np.concatenate([x, np.full((*x.shape[:2], 1), number, dtype=np.float32)], axis=2)
             inputs.append(x)
