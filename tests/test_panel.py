@@ -214,3 +214,27 @@ def test_a_globally_scaled_run_forecasts_a_new_series_and_the_cli_writes_every_s
     assert main(["predict", str(run.path), "--input", str(csv)]) == 0
     table = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert list(table.columns) == ["store", "day", "sales"] and table.store.tolist() == ["s0", "s0", "s1", "s1"]
+
+
+def test_three_series_split_at_their_own_boundaries_and_no_scaler_sees_a_sentinel():
+    # Each series: training rows 1..n, then one validation and two test rows holding sentinels.
+    sentinel = 1e6
+    lengths = {"A": 9, "B": 7, "C": 8}
+    series = {name: np.concatenate([np.arange(1.0, n - 2), [sentinel, sentinel, sentinel]])
+              for name, n in lengths.items()}
+    config = _config(split={"type": "steps", "val": 1, "test": 2}, transform={"scaler": "minmax"})
+    prepared = prepare_panel(config, frame=_long(series))
+    for k, (name, n) in enumerate(lengths.items()):
+        train = np.arange(1.0, n - 2)
+        state = prepared.preprocessing.transforms[k].states[0]
+        assert (state.loc, state.scale) == (train.min(), train.max() - train.min())  # the sentinels are not seen
+        part = {split: getattr(prepared, split).parts[k] for split in ("train", "val", "test")}
+        assert part["train"].target_starts.tolist() == list(range(2, n - 3))  # targets inside the training rows
+        assert part["val"].target_starts.tolist() == [n - 3]
+        assert part["test"].target_starts.tolist() == [n - 2, n - 1]
+    # Panel rows: A 0-8, B 9-15, C 16-23; every window's inputs and target lie inside one series.
+    for split in (prepared.train, prepared.val, prepared.test):
+        starts = split.starts
+        series_of_first = np.searchsorted([9, 16], starts, side="right")
+        series_of_target = np.searchsorted([9, 16], starts + 2, side="right")
+        assert (series_of_first == series_of_target).all() and (series_of_first == split.window_series).all()
