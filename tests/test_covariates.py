@@ -141,3 +141,12 @@ def test_covariate_options_are_checked():
                 frame=pd.DataFrame({"y": np.arange(20.0)}))
     with pytest.raises(DataError, match="array without them"):
         prepare(DataConfig(lookback=4, calendar=["hour"]), frame=np.arange(20.0))
+
+
+def test_a_panel_reads_each_series_calendar_and_forecasts_every_series(tmp_path):
+    frame = pd.concat([_hourly(50).assign(meter="a"), _hourly(50, "2024-01-06 05:00").assign(meter="b")],
+                      ignore_index=True).drop(columns="price")
+    run = _train(tmp_path, frame, series_column="meter", calendar=["hour"])
+    forecast = run.predict(frame)
+    assert forecast.groupby("meter")["time"].first().astype(str).to_dict() == {
+        "a": "2024-01-08 02:00:00", "b": "2024-01-08 07:00:00"}
