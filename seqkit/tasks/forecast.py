@@ -129,9 +129,11 @@ class ForecastTask(Task):
         period = self.seasonal_period(prepared)
         season = f"seasonal period {period}" if period else "no seasonal period (seasonal naive: one step)"
         choice = prepared.transform.window_norm_choice
+        known = prepared.spec.future_names
         return (
             f"{split_counts(prepared)} (lookback {spec.lookback}, horizon {spec.horizon}, "
             f"{count(spec.n_features, 'feature')}, {count(spec.n_targets, 'target')}; {season})"
+            + (f"; known for the forecast steps: {', '.join(known)}" if known else "")
             + (f"; window_norm auto: {choice}" if choice else "")
         )
 
