@@ -224,7 +224,7 @@ def test_three_series_split_at_their_own_boundaries_and_no_scaler_sees_a_sentine
               for name, n in lengths.items()}
     config = _config(split={"type": "steps", "val": 1, "test": 2}, transform={"scaler": "minmax"})
     prepared = prepare_panel(config, frame=_long(series))
-    for k, (name, n) in enumerate(lengths.items()):
+    for k, n in enumerate(lengths.values()):
         train = np.arange(1.0, n - 2)
         state = prepared.preprocessing.transforms[k].states[0]
         assert (state.loc, state.scale) == (train.min(), train.max() - train.min())  # the sentinels are not seen
