@@ -38,6 +38,7 @@ _EXPORTS = {
     "model_from_config": "seqkit.tasks",
     "Run": "seqkit.inference",
     "load_run": "seqkit.inference",
+    "inspect": "seqkit.inference",
     "task_for": "seqkit.tasks",
     "resume": "seqkit.training",
     "train": "seqkit.training",

@@ -149,12 +149,15 @@ class CellRun:
         states: The final state: `(h,)`, or `(h, c)` for the LSTM.
         gates: With `return_gates`: each gate's activation `(n, time, units)`
             (NaN at masked steps, which compute no gate); else None.
+        cell_states: With `return_gates`, an LSTM's cell state `c_t` after every
+            step `(n, time, units)` (a masked step keeps the one before); else None.
     """
 
     outputs: np.ndarray
     last: np.ndarray
     states: tuple[np.ndarray, ...]
     gates: dict[str, np.ndarray] | None = None
+    cell_states: np.ndarray | None = None
 
 
 def run_cell(
@@ -197,6 +200,7 @@ def run_cell(
         state = (np.asarray(initial_state, dtype=np.float64),)
     mask = np.ones((n, steps), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     outputs = np.zeros((n, steps, units))
+    cell_states = np.zeros((n, steps, units)) if return_gates and cell == "lstm" else None
     gates: dict[str, np.ndarray] = {}
     output = np.zeros((n, units))
     order = range(steps - 1, -1, -1) if go_backwards else range(steps)
@@ -220,12 +224,14 @@ def run_cell(
         state = tuple(np.where(keep, s_new, s_old) for s_new, s_old in zip(new, state, strict=True))
         output = np.where(keep, new[0], 0.0 if zero_output_for_mask else output)
         outputs[:, t] = output
+        if cell_states is not None:
+            cell_states[:, t] = state[1]
         if return_gates:
             for name, value in step_gates.items():
                 if name not in gates:
                     gates[name] = np.full((n, steps, units), np.nan)
                 gates[name][:, t] = np.where(keep, value, np.nan)
-    return CellRun(outputs, output, state, gates if return_gates else None)
+    return CellRun(outputs, output, state, gates if return_gates else None, cell_states)
 
 
 # ---------------------------------------------------------------------------- a whole model

@@ -8,7 +8,8 @@ with `comparison_table` and `horizon_table`. Classification runs use
 forecasts are scored by `evaluate_quantiles` next to a seasonal-naive interval and shown
 with `quantile_table`. A panel's series are each scored by `evaluate_forecast` and summarised
 by `panel_summary` / `panel_table`. Plots are in
-`seqkit.evaluation.plots` (matplotlib is imported only when one is drawn).
+`seqkit.evaluation.plots` (matplotlib is imported only when one is drawn); the insides of a
+cell (`draw_cell`, `plot_gates`, `plot_gradient_norms`) in `seqkit.evaluation.cells`.
 """
 
 from seqkit.evaluation.baselines import (
@@ -17,6 +18,7 @@ from seqkit.evaluation.baselines import (
     seasonal_naive_forecast,
     seasonal_naive_quantiles,
 )
+from seqkit.evaluation.cells import draw_cell, plot_gates, plot_gradient_norms
 from seqkit.evaluation.comparison import evaluate_forecast, evaluate_quantiles
 from seqkit.evaluation.language import token_metrics, unigram_baseline
 from seqkit.evaluation.metrics import (
@@ -44,6 +46,7 @@ __all__ = [
     "classification_metrics",
     "classification_table",
     "comparison_table",
+    "draw_cell",
     "evaluate_forecast",
     "evaluate_quantiles",
     "forecast_metrics",
@@ -57,6 +60,8 @@ __all__ = [
     "naive_forecast",
     "plot_confusion_matrix",
     "plot_forecast",
+    "plot_gates",
+    "plot_gradient_norms",
     "plot_history",
     "plot_search",
     "quantile_metrics",

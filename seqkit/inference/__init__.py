@@ -11,6 +11,9 @@ _EXPORTS = {
     "Run": "seqkit.inference.run",
     "load_run": "seqkit.inference.run",
     "generate_text": "seqkit.inference.generation",
+    "gradient_norms": "seqkit.inference.internals",
+    "inspect": "seqkit.inference.internals",
+    "Inspection": "seqkit.inference.internals",
     "sample_next": "seqkit.inference.generation",
     "stepping_model": "seqkit.inference.generation",
 }
