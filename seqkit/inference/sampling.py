@@ -1,0 +1,170 @@
+"""The compiled sampling loop: a language model's own layers stepped inside one graph.
+
+`SamplingLoop` wraps the trained model's `Embedding`, the cells of its
+recurrent layers and its `Dense` head (the same layer objects, so the same
+weights) in a `keras.Model` whose `call` reads the prompt and then samples
+`length` tokens, all in `keras.ops.fori_loop`s. `predict_on_batch` compiles
+that call once (a `tf.function` on TensorFlow, `jax.jit` on JAX) and reuses
+it, so a token costs one recurrent step and one draw, without a Python
+round trip.
+
+Randomness comes in as data: one uniform number per sample and step, drawn by
+the caller (`TextGenerator` uses NumPy's `default_rng(seed)`), turned into a
+token by inverse-CDF sampling (`sample_tokens`). No random state lives in the
+graph, so a seed repeats exactly, on every backend, and the NumPy reference
+`seqkit.inference.generation.sample_next` makes the same choice from the same
+number.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from seqkit.errors import RunError
+
+FIRST_TOKEN = 2
+"""Ids below this are never sampled: 0 is padding, 1 is `<unk>`."""
+
+
+def sample_tokens(probabilities, uniforms, temperature, top_k, top_p):
+    """One token per row, drawn from `probabilities` by inverse-CDF sampling.
+
+    The rule, per row: zero ids 0 and 1; raise the probabilities to
+    `1 / temperature` (renormalised implicitly); sort them in descending order;
+    keep the first `top_k`, and of those the smallest prefix whose mass before
+    the last kept token is below `top_p` of the total (the most likely token is
+    always kept); return the token where the kept cumulative mass first exceeds
+    `uniforms * kept mass`. A temperature of 0 returns the most likely token.
+
+    Args:
+        probabilities: float `(batch, vocab_size)`, each row summing to 1.
+        uniforms: float `(batch,)` in `[0, 1)`: the draw for each row.
+        temperature: float `(batch,)`, 0 or more.
+        top_k: int `(batch,)`, at least 1 (the vocabulary size: no cut).
+        top_p: float `(batch,)` in `(0, 1]` (1: no cut).
+
+    Returns:
+        int32 `(batch,)` token ids, never 0 or 1.
+    """
+    vocab_size = ops.shape(probabilities)[-1]
+    allowed = ops.arange(vocab_size) >= FIRST_TOKEN
+    p = ops.where(allowed[None, :], probabilities, 0.0)
+    greedy = ops.argmax(p, axis=-1)
+    temperature = temperature[:, None]
+    power = 1.0 / ops.where(temperature > 0, temperature, 1.0)
+    logits = ops.where(p > 0, ops.log(ops.maximum(p, 1e-30)) * power, -np.inf)
+    weights = ops.exp(logits - ops.max(logits, axis=-1, keepdims=True))
+    order = ops.argsort(-weights, axis=-1)
+    ranked = ops.take_along_axis(weights, order, axis=-1)
+    cumulative = ops.cumsum(ranked, axis=-1)
+    rank = ops.arange(vocab_size)[None, :]
+    top_p = top_p[:, None]
+    nucleus = ops.logical_or(cumulative - ranked < top_p * cumulative[:, -1:], top_p >= 1.0)
+    kept = ops.where(ops.logical_and(rank < top_k[:, None], nucleus), ranked, 0.0)
+    kept_cumulative = ops.cumsum(kept, axis=-1)
+    target = uniforms[:, None] * kept_cumulative[:, -1:]
+    position = ops.sum(ops.cast(kept_cumulative <= target, "int32"), axis=-1)
+    last_kept = ops.maximum(ops.sum(ops.cast(kept > 0, "int32"), axis=-1) - 1, 0)
+    position = ops.minimum(position, last_kept)  # a draw rounded up to the whole mass takes the last kept token
+    sampled = ops.take_along_axis(order, position[:, None], axis=-1)[:, 0]
+    return ops.cast(ops.where(temperature[:, 0] > 0, sampled, greedy), "int32")
+
+
+def language_model_layers(model):
+    """The `Embedding`, recurrent layers and `Dense` head of a seqkit language model, in order.
+
+    Raises:
+        RunError: The model has another layer (generation steps through these three kinds only).
+    """
+    embedding, recurrent, head = None, [], None
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if isinstance(layer, keras.layers.Embedding) and embedding is None and not recurrent:
+            embedding = layer
+        elif isinstance(layer, keras.layers.RNN) and embedding is not None and head is None:
+            recurrent.append(layer)
+        elif isinstance(layer, keras.layers.Dense) and recurrent and head is None:
+            head = layer
+        else:
+            raise RunError(
+                f"generation steps through an Embedding, recurrent layers and a Dense head, but model "
+                f"'{model.name}' has a {type(layer).__name__} layer '{layer.name}' there; generate from a "
+                "language model built by seqkit (`head: {type: language_model}`)"
+            )
+    if embedding is None or not recurrent or head is None:
+        raise RunError(
+            f"model '{model.name}' is not a language model built by seqkit (it needs an Embedding, recurrent "
+            "layers and a Dense head); generate from a `head: {type: language_model}` run"
+        )
+    return embedding, recurrent, head
+
+
+class SamplingLoop(keras.Model):
+    """Read a prompt, then sample tokens, in one compiled call over a language model's layers.
+
+    Built from a trained language model (`build_model` with a
+    `language_model` head); it shares that model's layers and weights.
+
+    Call it through `predict_on_batch` with a dict of NumPy arrays:
+
+    - `prompt`: int32 `(batch, prompt_length)`, at least one id per row;
+    - `uniforms`: float32 `(batch, length)`, the draw for every row and step
+      (its shape sets the number of tokens generated);
+    - `temperature`, `top_p`: float32 `(batch,)`; `top_k`: int32 `(batch,)`.
+
+    It returns int32 `(batch, length)` token ids, never 0 or 1. Those being
+    tensors rather than Python values, one compiled function serves every
+    setting; on TensorFlow the second new shape is traced once more with
+    unknown sizes, and no shape after it traces again.
+    """
+
+    def __init__(self, model, **kwargs):
+        super().__init__(name=f"{model.name}_sampling", **kwargs)
+        self.embedding, self.recurrent, self.head = language_model_layers(model)
+        self.vocab_size = self.head.units
+        self.built = True  # every layer is the trained model's, already built
+
+    def _step(self, tokens, states):
+        """Next-token probabilities `(batch, vocab_size)` after `tokens` `(batch,)`, and the new states."""
+        # `call`, not `__call__`: the Embedding would attach its padding mask, which a cell
+        # cannot take; no id fed here is 0.
+        x = self.embedding.call(tokens)
+        new_states = []
+        for layer, state in zip(self.recurrent, states, strict=True):
+            x, state = layer.cell(x, state, training=False)
+            new_states.append(list(state) if isinstance(state, (list, tuple)) else [state])
+        return self.head(x), new_states
+
+    def call(self, inputs):
+        prompt = ops.convert_to_tensor(inputs["prompt"], "int32")
+        uniforms = ops.convert_to_tensor(inputs["uniforms"], "float32")
+        temperature = ops.convert_to_tensor(inputs["temperature"], "float32")
+        top_k = ops.convert_to_tensor(inputs["top_k"], "int32")
+        top_p = ops.convert_to_tensor(inputs["top_p"], "float32")
+        batch, length = ops.shape(uniforms)[0], ops.shape(uniforms)[1]
+        states = []
+        for layer in self.recurrent:
+            state = layer.cell.get_initial_state(batch_size=batch)
+            states.append(list(state) if isinstance(state, (list, tuple)) else [state])
+
+        def read(i, carry):
+            states, _ = carry
+            probabilities, states = self._step(ops.take(prompt, i, axis=1), states)
+            return states, ops.cast(probabilities, "float32")
+
+        probabilities = ops.zeros((batch, self.vocab_size), "float32")
+        states, probabilities = ops.fori_loop(0, ops.shape(prompt)[1], read, (states, probabilities))
+
+        def sample(i, carry):
+            states, probabilities, tokens = carry
+            token = sample_tokens(probabilities, ops.take(uniforms, i, axis=1), temperature, top_k, top_p)
+            tokens = ops.slice_update(tokens, [0, i], token[:, None])
+            probabilities, states = self._step(token, states)
+            return states, ops.cast(probabilities, "float32"), tokens
+
+        tokens = ops.zeros((batch, length), "int32")
+        _, _, tokens = ops.fori_loop(0, length, sample, (states, probabilities, tokens))
+        return tokens
