@@ -10,10 +10,11 @@ both inside one compiled call (`seqkit.inference.sampling.SamplingLoop`):
 Sampling takes a temperature (0: always the most likely token), `top_k` (only
 the k most likely tokens) and `top_p` (only the most likely tokens that
 together hold p of the probability), never draws padding (id 0) or `<unk>`
-(id 1), and repeats exactly for a given `seed`: the draws are NumPy's
-`default_rng(seed)`, one uniform number per sample and token, and
-`sample_next` is the same rule in NumPy. `num_samples` continuations are
-sampled side by side, as one batch.
+(id 1), and repeats exactly for a given `seed` on the same installation:
+the draws are NumPy's `default_rng(seed)`, one uniform number per sample and
+token, and `sample_next` is the same rule in NumPy. `num_samples`
+continuations are sampled side by side, as one batch; the first takes the
+draws a single sample with the same seed takes, so it is the same text.
 
 The defaults below are the ones `Run.generate`, `generate_text` and
 `seqkit generate` all use.

@@ -11,9 +11,11 @@ round trip.
 Randomness comes in as data: one uniform number per sample and step, drawn by
 the caller (`TextGenerator` uses NumPy's `default_rng(seed)`), turned into a
 token by inverse-CDF sampling (`sample_tokens`). No random state lives in the
-graph, so a seed repeats exactly, on every backend, and the NumPy reference
-`seqkit.inference.generation.sample_next` makes the same choice from the same
-number.
+graph, so a seed repeats exactly and hands every backend the same draws, and
+the NumPy reference `seqkit.inference.generation.sample_next` makes the same
+choice from the same number and probabilities. (The text is the same wherever
+the probabilities round the same way: XLA or another backend can move one
+across a boundary, and the continuations part from there.)
 """
 
 from __future__ import annotations
