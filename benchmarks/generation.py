@@ -17,9 +17,11 @@ reloaded as `seqkit generate` reloads it. From the same 100-character prompt
 - `Run.generate` (what `seqkit generate` calls), `--tokens` tokens (default
   2,000), greedy and with sampling (temperature 1, top_k 40, top_p 0.95), and
   with `num_samples: 16` (tokens of all 16 continuations counted);
+- for information, the same loop compiled without XLA (`jit_compile=False`),
+  greedy: the plain TensorFlow graph, which `SamplingLoop` leaves XLA for;
 
-each `Run.generate` setting after one untimed call with the same sizes (the
-first call of a run traces its loop; that time is printed too) and timed as
+each setting after one untimed call with the same sizes (the first call of a
+run compiles its loop for those sizes; that time is printed too) and timed as
 the median of `--rounds` calls. Then the ratio of `Run.generate` to the
 tutorials' loop, and PASS/FAIL for the floors: at least 100x the tutorials'
 loop and at least 2,000 tokens/s (batch of one, greedy).
@@ -71,18 +73,31 @@ def eager_steps(run, prompt_ids: np.ndarray, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def generate_rate(run, prompt: str, tokens: int, rounds: int, **options) -> tuple[float, float]:
-    """Median tokens/s of `run.generate` over `rounds` calls after a warm-up call, and that call's seconds."""
+def generate_rate(generate, prompt: str, tokens: int, rounds: int, **options) -> tuple[float, float]:
+    """Median tokens/s of `generate` over `rounds` calls after a warm-up call, and that call's seconds."""
     rows = options.get("num_samples") or 1
     start = time.perf_counter()
-    run.generate(prompt, tokens, seed=0, **options)
+    generate(prompt, tokens, seed=0, **options)
     first = time.perf_counter() - start
     rates = []
     for round_ in range(rounds):
         start = time.perf_counter()
-        run.generate(prompt, tokens, seed=round_ + 1, **options)
+        generate(prompt, tokens, seed=round_ + 1, **options)
         rates.append(rows * tokens / (time.perf_counter() - start))
     return statistics.median(rates), first
+
+
+def plain_graph(run):
+    """`Run.generate`'s greedy path on a loop compiled without XLA."""
+    from seqkit.inference.sampling import SamplingLoop
+
+    loop = SamplingLoop(run.model, jit_compile=False)
+
+    def generate(prompt: str, length: int, *, seed: int, temperature: float) -> None:
+        draws = np.random.default_rng(seed).random((1, length))
+        loop.generate(run.vocabulary.encode(prompt), draws, temperature=temperature, top_k=loop.vocab_size, top_p=1.0)
+
+    return generate
 
 
 def main() -> int:
@@ -123,23 +138,26 @@ def main() -> int:
           f"{os.cpu_count()} CPU core(s), Keras {keras.__version__} on {keras.backend.backend()}")
     loop = tutorial_loop(run.model, prompt_ids, args.loop_tokens)
     eager = eager_steps(run, prompt_ids, args.loop_tokens)
-    greedy, first = generate_rate(run, prompt, args.tokens, args.rounds, temperature=0)
-    sampled, _ = generate_rate(run, prompt, args.tokens, args.rounds, temperature=1.0, top_k=40, top_p=0.95)
-    batch, batch_first = generate_rate(run, prompt, args.tokens, args.rounds, temperature=1.0, num_samples=16)
+    greedy, first = generate_rate(run.generate, prompt, args.tokens, args.rounds, temperature=0)
+    sampled, _ = generate_rate(run.generate, prompt, args.tokens, args.rounds, temperature=1.0, top_k=40, top_p=0.95)
+    batch, batch_first = generate_rate(run.generate, prompt, args.tokens, args.rounds, temperature=1.0, num_samples=16)
+    plain, plain_first = generate_rate(plain_graph(run), prompt, args.tokens, args.rounds, temperature=0)
 
     print()
     print(f"{'':<62}{'tokens/s':>10}")
     print(f"{'tutorials loop (model.predict on the window, argmax)':<62}{loop:>10,.1f}   ({args.loop_tokens} tokens)")
     print(f"{'seqkit eager steps, one Keras call per token (before)':<62}{eager:>10,.1f}   ({args.loop_tokens} tokens)")
     print(f"{'seqkit generate, greedy':<62}{greedy:>10,.0f}   ({args.tokens:,} tokens; "
-          f"first call, tracing: {first:.1f} s)")
+          f"first call, compiling: {first:.1f} s)")
     print(f"{'seqkit generate, temperature 1, top_k 40, top_p 0.95':<62}{sampled:>10,.0f}")
     print(f"{'seqkit generate, temperature 1, num_samples 16 (all tokens)':<62}{batch:>10,.0f}   "
-          f"(first call, tracing the batch: {batch_first:.1f} s)")
+          f"(first call, compiling the batch: {batch_first:.1f} s)")
+    print(f"{'  the same loop without XLA, greedy (for information)':<62}{plain:>10,.0f}   "
+          f"(first call, tracing: {plain_first:.1f} s)")
     print()
     ratio = greedy / loop
     print(f"ratios: seqkit generate / tutorials loop {ratio:,.0f}x; / eager steps {greedy / eager:,.0f}x; "
-          f"num_samples 16 / one sample {batch / greedy:.1f}x the tokens/s")
+          f"/ without XLA {greedy / plain:.1f}x; num_samples 16 / one sample {batch / greedy:.1f}x the tokens/s")
     checks = [
         (f"seqkit generate {ratio:,.0f}x the tutorials' loop >= {_RATIO_FLOOR}x", ratio >= _RATIO_FLOOR),
         (f"seqkit generate {greedy:,.0f} tokens/s >= {_RATE_FLOOR:,} (batch of one)", greedy >= _RATE_FLOOR),

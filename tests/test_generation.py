@@ -8,7 +8,7 @@ import pytest
 from seqkit.config import ModelConfig
 from seqkit.errors import ConfigError, RunError
 from seqkit.inference.generation import check_sampling, sample_next, stepping_model
-from seqkit.inference.sampling import SamplingLoop, language_model_layers, sample_tokens
+from seqkit.inference.sampling import SamplingLoop, language_model_layers, padded_size, sample_tokens
 from seqkit.models import SequenceSpec, build_model
 
 VOCAB = 12
@@ -38,17 +38,6 @@ def peaky_language_model(cell: str, layers: list[int]):
     model = build_model(config, SequenceSpec(lookback=None, vocab_size=VOCAB), compile=False)
     model.set_weights([3.0 * w for w in model.get_weights()])
     return model, config
-
-
-def loop_inputs(prompt, uniforms, temperature, top_k, top_p):
-    rows = len(uniforms)
-    return {
-        "prompt": np.repeat(np.asarray(prompt, np.int32)[None], rows, axis=0),
-        "uniforms": np.asarray(uniforms, np.float32),
-        "temperature": np.full(rows, temperature, np.float32),
-        "top_k": np.full(rows, VOCAB if top_k is None else top_k, np.int32),
-        "top_p": np.full(rows, top_p, np.float32),
-    }
 
 
 def test_the_in_graph_sampler_draws_what_the_numpy_rule_draws():
@@ -87,11 +76,11 @@ def test_top_k_and_top_p_cut_the_distribution_where_they_say():
 @pytest.mark.parametrize(("cell", "layers"), [("lstm", [8]), ("gru", [8, 6]), ("rnn", [5])])
 def test_the_compiled_loop_generates_what_eager_steps_and_numpy_sampling_generate(cell, layers):
     model, config = peaky_language_model(cell, layers)
-    loop = SamplingLoop(model)
+    loop = SamplingLoop(model, jit_compile=False)  # XLA may round a probability across a draw's boundary
     prompt, length = [2, 5, 7, 3], 30
     for temperature, top_k, top_p in SETTINGS:
         uniforms = np.random.default_rng(3).random((2, length)).astype(np.float32)
-        tokens = loop.predict_on_batch(loop_inputs(prompt, uniforms, temperature, top_k, top_p))
+        tokens = loop.generate(prompt, uniforms, temperature=temperature, top_k=top_k or VOCAB, top_p=top_p)
         assert tokens.shape == (2, length)
         for row in range(2):
             step, draws = stepping_model(model, config, VOCAB), Draws(uniforms[row])
@@ -102,6 +91,21 @@ def test_the_compiled_loop_generates_what_eager_steps_and_numpy_sampling_generat
             np.testing.assert_array_equal(tokens[row], expected, err_msg=f"{cell} {(temperature, top_k, top_p)}")
         if temperature == 0:  # greedy ignores the draws
             np.testing.assert_array_equal(tokens[0], tokens[1])
+
+
+def test_xla_and_the_plain_graph_agree_and_padding_changes_nothing():
+    model, _ = peaky_language_model("lstm", [8])
+    plain, xla = SamplingLoop(model, jit_compile=False), SamplingLoop(model)
+    for prompt, length in [([4], 1), ([2, 5, 7, 3], 16), (list(range(2, 12)) * 2, 17), ([9, 3] * 40, 70)]:
+        uniforms = np.random.default_rng(length).random((3, length)).astype(np.float32)
+        greedy = plain.generate(prompt, uniforms, temperature=0.0, top_k=VOCAB, top_p=1.0)
+        np.testing.assert_array_equal(xla.generate(prompt, uniforms, temperature=0.0, top_k=VOCAB, top_p=1.0), greedy)
+        # A longer request pads to the same or a larger size; its first tokens are the shorter one's.
+        longer = np.concatenate([uniforms, uniforms], axis=1)
+        twice = plain.generate(prompt, longer, temperature=1.0, top_k=VOCAB, top_p=1.0)
+        once = plain.generate(prompt, uniforms, temperature=1.0, top_k=VOCAB, top_p=1.0)
+        np.testing.assert_array_equal(twice[:, :length], once)
+    assert [padded_size(n) for n in (1, 16, 17, 32, 33, 2000)] == [16, 16, 32, 32, 64, 2048]
 
 
 def test_the_loop_reads_only_language_models():

@@ -186,15 +186,8 @@ class TextGenerator:
         if length == 0:
             tokens = np.zeros((rows, 0), dtype=np.int32)
         else:
-            tokens = self.loop.predict_on_batch(
-                {
-                    "prompt": np.repeat(np.asarray(ids, dtype=np.int32)[None, :], rows, axis=0),
-                    "uniforms": uniforms,
-                    "temperature": np.full(rows, temperature, dtype=np.float32),
-                    "top_k": np.full(rows, self.loop.vocab_size if top_k is None else min(top_k, 2**31 - 1), np.int32),
-                    "top_p": np.full(rows, top_p, dtype=np.float32),
-                }
-            )
+            top_k = self.loop.vocab_size if top_k is None else top_k
+            tokens = self.loop.generate(ids, uniforms, temperature=temperature, top_k=top_k, top_p=top_p)
         texts = [self.vocabulary.decode(np.asarray(row, dtype=np.int32)) for row in tokens]
         return texts[0] if num_samples is None else texts
 
