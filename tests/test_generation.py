@@ -46,13 +46,8 @@ def test_the_in_graph_sampler_draws_what_the_numpy_rule_draws():
     probabilities = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32)
     uniforms = rng.random(64).astype(np.float32)
     for temperature, top_k, top_p in SETTINGS:
-        rows = len(probabilities)
         drawn = sample_tokens(
-            probabilities,
-            uniforms,
-            np.full(rows, temperature, np.float32),
-            np.full(rows, VOCAB if top_k is None else top_k, np.int32),
-            np.full(rows, top_p, np.float32),
+            probabilities, uniforms, np.float32(temperature), np.int32(top_k or VOCAB), np.float32(top_p)
         )
         expected = [
             sample_next(p, temperature, Draws([u]), top_k=top_k, top_p=top_p)

@@ -117,11 +117,12 @@ def sample_next(
 
     The NumPy statement of the compiled loop's rule
     (`seqkit.inference.sampling.sample_tokens`): the probabilities raised to
-    `1 / temperature`, sorted in descending order, cut to the first `top_k`
-    and to the smallest prefix holding `top_p` of the mass, then the token
-    where the cumulative mass passes one uniform draw from `rng`. The draw is
-    taken at every temperature, so a greedy call uses up the same draw a
-    sampled one would.
+    `1 / temperature`; without a cut, the ids in order; with `top_k` or
+    `top_p`, sorted most likely first and cut to the first `top_k` and to the
+    smallest prefix holding `top_p` of the mass; then the token where the
+    cumulative mass passes one uniform draw from `rng`. The draw is taken at
+    every temperature, so a greedy call uses up the same draw a sampled one
+    would.
     """
     uniform = rng.random()
     p = np.asarray(probabilities, dtype=np.float64).copy()
@@ -131,15 +132,19 @@ def sample_next(
     logits = np.full_like(p, -np.inf)
     logits[p > 0] = np.log(p[p > 0]) / temperature
     weights = np.exp(logits - logits.max())
-    order = np.argsort(-weights, kind="stable")
-    ranked = weights[order]
-    cumulative = np.cumsum(ranked)
-    keep = np.arange(len(p)) < (len(p) if top_k is None else top_k)
-    if top_p < 1:
-        keep &= cumulative - ranked < top_p * cumulative[-1]
-    kept = np.where(keep, ranked, 0.0)
-    kept_cumulative = np.cumsum(kept)
-    position = min(int(np.sum(kept_cumulative <= uniform * kept_cumulative[-1])), int(np.sum(kept > 0)) - 1)
+    if (top_k is None or top_k >= len(p)) and top_p >= 1:
+        order = np.arange(len(p))
+        kept = weights
+    else:
+        order = np.argsort(-weights, kind="stable")
+        ranked = weights[order]
+        keep = np.arange(len(p)) < (len(p) if top_k is None else top_k)
+        if top_p < 1:
+            cumulative = np.cumsum(ranked)
+            keep &= cumulative - ranked < top_p * cumulative[-1]
+        kept = np.where(keep, ranked, 0.0)
+    cumulative = np.cumsum(kept)
+    position = min(int(np.sum(cumulative <= uniform * cumulative[-1])), int(np.flatnonzero(kept > 0)[-1]))
     return int(order[position])
 
 

@@ -25,7 +25,7 @@ from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError, RunError, SeqkitError
 from seqkit.files import read_json_object, sha256_file
-from seqkit.inference.generation import DEFAULT_LENGTH, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
+from seqkit.inference.generation import DEFAULT_LENGTH, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, TextGenerator
 from seqkit.tasks import Task, task_for
 
 CONFIG = "config.yaml"
@@ -170,8 +170,6 @@ class Run:
             ConfigError: An empty prompt, or an argument outside its rule.
             RunError: The run is not a language model.
         """
-        from seqkit.inference.generation import TextGenerator
-
         if self._generator is None:
             self._generator = TextGenerator(self.model, self.vocabulary)
         return self._generator(

@@ -4,9 +4,9 @@
 recurrent layers and its `Dense` head (the same layer objects, so the same
 weights) in a `keras.Model` whose `call` reads the prompt and then samples
 `length` tokens, all in `keras.ops.fori_loop`s. `predict_on_batch` compiles
-that call once (a `tf.function` on TensorFlow, `jax.jit` on JAX) and reuses
-it, so a token costs one recurrent step and one draw, without a Python
-round trip.
+that call (with XLA: a `tf.function(jit_compile=True)` on TensorFlow,
+`jax.jit` on JAX) once per padded input shape and reuses it, so a token costs
+one recurrent step and one draw, without a Python round trip.
 
 Randomness comes in as data: one uniform number per sample and step, drawn by
 the caller (`TextGenerator` uses NumPy's `default_rng(seed)`), turned into a
@@ -36,44 +36,62 @@ def sample_tokens(probabilities, uniforms, temperature, top_k, top_p):
     """One token per row, drawn from `probabilities` by inverse-CDF sampling.
 
     The rule, per row: zero ids 0 and 1; raise the probabilities to
-    `1 / temperature` (renormalised implicitly); sort them in descending order;
-    keep the first `top_k`, and of those the smallest prefix whose mass before
-    the last kept token is below `top_p` of the total (the most likely token is
-    always kept); return the token where the kept cumulative mass first exceeds
-    `uniforms * kept mass`. A temperature of 0 returns the most likely token.
+    `1 / temperature` (renormalised implicitly). Without a cut (`top_k` at
+    least the vocabulary size and `top_p` 1), walk the ids in order; with one,
+    sort them by probability, most likely first, and keep the first `top_k`,
+    and of those the smallest prefix whose mass before the last kept token is
+    below `top_p` of the total (the most likely token is always kept). Return
+    the token where the cumulative mass first exceeds `uniforms` times the
+    kept mass. A temperature of 0 returns the most likely token. Each case runs
+    only the operations it needs (`keras.ops.cond`), so greedy decoding and
+    uncut sampling never sort.
 
     Args:
         probabilities: float `(batch, vocab_size)`, each row summing to 1.
         uniforms: float `(batch,)` in `[0, 1)`: the draw for each row.
-        temperature: float `(batch,)`, 0 or more.
-        top_k: int `(batch,)`, at least 1 (the vocabulary size: no cut).
-        top_p: float `(batch,)` in `(0, 1]` (1: no cut).
+        temperature: float scalar, 0 or more.
+        top_k: int scalar, at least 1 (the vocabulary size or more: no cut).
+        top_p: float scalar in `(0, 1]` (1: no cut).
 
     Returns:
         int32 `(batch,)` token ids, never 0 or 1.
     """
     vocab_size = ops.shape(probabilities)[-1]
-    allowed = ops.arange(vocab_size) >= FIRST_TOKEN
-    p = ops.where(allowed[None, :], probabilities, 0.0)
-    greedy = ops.argmax(p, axis=-1)
-    temperature = temperature[:, None]
-    power = 1.0 / ops.where(temperature > 0, temperature, 1.0)
-    logits = ops.where(p > 0, ops.log(ops.maximum(p, 1e-30)) * power, -np.inf)
-    weights = ops.exp(logits - ops.max(logits, axis=-1, keepdims=True))
-    order = ops.argsort(-weights, axis=-1)
-    ranked = ops.take_along_axis(weights, order, axis=-1)
-    cumulative = ops.cumsum(ranked, axis=-1)
-    rank = ops.arange(vocab_size)[None, :]
-    top_p = top_p[:, None]
-    nucleus = ops.logical_or(cumulative - ranked < top_p * cumulative[:, -1:], top_p >= 1.0)
-    kept = ops.where(ops.logical_and(rank < top_k[:, None], nucleus), ranked, 0.0)
-    kept_cumulative = ops.cumsum(kept, axis=-1)
-    target = uniforms[:, None] * kept_cumulative[:, -1:]
-    position = ops.sum(ops.cast(kept_cumulative <= target, "int32"), axis=-1)
-    last_kept = ops.maximum(ops.sum(ops.cast(kept > 0, "int32"), axis=-1) - 1, 0)
-    position = ops.minimum(position, last_kept)  # a draw rounded up to the whole mass takes the last kept token
-    sampled = ops.take_along_axis(order, position[:, None], axis=-1)[:, 0]
-    return ops.cast(ops.where(temperature[:, 0] > 0, sampled, greedy), "int32")
+    ids = ops.arange(vocab_size)[None, :]
+    p = ops.where(ids >= FIRST_TOKEN, ops.cast(probabilities, "float32"), 0.0)
+
+    def greedy():
+        return ops.cast(ops.argmax(p, axis=-1), "int32")
+
+    def sample():
+        logits = ops.where(p > 0, ops.log(ops.maximum(p, 1e-30)) / temperature, -np.inf)
+        weights = ops.exp(logits - ops.max(logits, axis=-1, keepdims=True))
+
+        def in_id_order():
+            return _inverse_cdf(weights, uniforms)
+
+        def by_rank():
+            order = ops.cast(ops.argsort(-weights, axis=-1), "int32")
+            ranked = ops.take_along_axis(weights, order, axis=-1)
+            cumulative = ops.cumsum(ranked, axis=-1)
+            nucleus = ops.logical_or(cumulative - ranked < top_p * cumulative[:, -1:], top_p >= 1.0)
+            kept = ops.where(ops.logical_and(ids < top_k, nucleus), ranked, 0.0)
+            position = _inverse_cdf(kept, uniforms)
+            return ops.take_along_axis(order, position[:, None], axis=-1)[:, 0]
+
+        return ops.cond(ops.logical_or(top_k < vocab_size, top_p < 1.0), by_rank, in_id_order)
+
+    return ops.cond(temperature > 0, sample, greedy)
+
+
+def _inverse_cdf(weights, uniforms):
+    """int32 `(batch,)`: per row, the first position where the cumulative weight exceeds `uniforms` of the total."""
+    cumulative = ops.cumsum(weights, axis=-1)
+    target = uniforms[:, None] * cumulative[:, -1:]
+    position = ops.sum(ops.cast(cumulative <= target, "int32"), axis=-1)
+    # A draw rounded up to the whole mass would pass the end: it takes the last token with any weight.
+    last = ops.max(ops.where(weights > 0, ops.arange(ops.shape(weights)[-1])[None, :], 0), axis=-1)
+    return ops.cast(ops.minimum(position, last), "int32")
 
 
 def language_model_layers(model):
@@ -174,9 +192,9 @@ class SamplingLoop(keras.Model):
                 "start": np.int32(padded_prompt.shape[1] - len(prompt)),
                 "length": np.int32(length),
                 "uniforms": padded_uniforms,
-                "temperature": np.full(batch, temperature, dtype=np.float32),
-                "top_k": np.full(batch, min(top_k, 2**31 - 1), dtype=np.int32),
-                "top_p": np.full(batch, top_p, dtype=np.float32),
+                "temperature": np.float32(temperature),
+                "top_k": np.int32(min(top_k, 2**31 - 1)),
+                "top_p": np.float32(top_p),
             }
         )
         return np.asarray(tokens)[:, :length]
@@ -199,8 +217,8 @@ class SamplingLoop(keras.Model):
             inputs: A dict: `prompt` int32 `(batch, padded_prompt_length)`, the
                 prompt from position `start` (int32 scalar) on; `uniforms` float32
                 `(batch, padded_length)`, the draws, of which the first `length`
-                (int32 scalar) are used; `temperature`, `top_p` float32 `(batch,)`;
-                `top_k` int32 `(batch,)`.
+                (int32 scalar) are used; `temperature`, `top_p` float32 scalars;
+                `top_k` an int32 scalar.
         """
         prompt = ops.convert_to_tensor(inputs["prompt"], "int32")
         uniforms = ops.convert_to_tensor(inputs["uniforms"], "float32")
