@@ -142,8 +142,8 @@ class SamplingLoop(keras.Model):
     `generate` pads its inputs to a few shapes and calls `predict_on_batch`,
     which compiles `call` once per shape: with XLA (`jit_compile=True`, the
     default here, where the backend supports it), on TensorFlow a `tf.function`
-    and on JAX `jax.jit`. On a CPU, XLA runs this loop about ten times as fast
-    as a plain TensorFlow graph, for a compilation of a second or two per shape
+    and on JAX `jax.jit`. On a 2-core CPU, XLA ran this loop about 7 times as
+    fast as a plain TensorFlow graph, for a compilation of a second or two per shape
     (`benchmarks/generation.py`); `jit_compile=False` keeps the plain graph,
     which traces at most a few times and then serves every shape.
 
@@ -162,7 +162,7 @@ class SamplingLoop(keras.Model):
         self.built = True  # every layer is the trained model's, already built
         with warnings.catch_warnings():
             # Where XLA cannot take this model (TensorFlow with op determinism on, Apple GPUs),
-            # Keras says so in a warning and keeps the plain graph, which gives the same tokens.
+            # Keras says so in a warning and keeps the plain graph, which samples by the same rule.
             warnings.simplefilter("ignore", UserWarning)
             self.jit_compile = jit_compile
 
