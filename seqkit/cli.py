@@ -40,6 +40,9 @@ def _config_args(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every `seqkit` command."""
+    # The generation defaults are the Python API's; that module is light (no Keras).
+    from seqkit.inference.generation import DEFAULT_LENGTH, DEFAULT_TEMPERATURE, DEFAULT_TOP_P
+
     parser = argparse.ArgumentParser(
         prog="seqkit",
         description="Recurrent sequence models (RNN, LSTM, GRU) for Keras 3, driven by YAML configs.",
@@ -157,8 +160,32 @@ def build_parser() -> argparse.ArgumentParser:
     generate = commands.add_parser("generate", help="continue a prompt with a trained language model")
     generate.add_argument("run_dir", help="a language-model run directory made by `seqkit train`")
     generate.add_argument("--prompt", required=True, help="text to continue")
-    generate.add_argument("--length", type=int, default=200, help="tokens to generate (default 200)")
-    generate.add_argument("--temperature", type=float, default=0.8, help="0 greedy, 1 as trained (default 0.8)")
+    generate.add_argument(
+        "--length", type=int, default=DEFAULT_LENGTH, help=f"tokens to generate (default {DEFAULT_LENGTH})"
+    )
+    generate.add_argument(
+        "--temperature",
+        type=float,
+        default=DEFAULT_TEMPERATURE,
+        help=f"0 greedy, 1 as trained, below 1 more conservative (default {DEFAULT_TEMPERATURE:g})",
+    )
+    generate.add_argument(
+        "--top-k", type=int, default=None, metavar="K", help="sample only from the K most likely tokens (default: all)"
+    )
+    generate.add_argument(
+        "--top-p",
+        type=float,
+        default=DEFAULT_TOP_P,
+        metavar="P",
+        help=f"sample only from the most likely tokens holding P of the probability (default {DEFAULT_TOP_P:g}: all)",
+    )
+    generate.add_argument(
+        "--num-samples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="sample N continuations at once, each printed after a `--- sample i of N ---` line",
+    )
     generate.add_argument("--seed", type=int, default=None, help="make the sampling repeatable")
     generate.set_defaults(handler=_generate)
 
@@ -317,8 +344,21 @@ def _generate(args: argparse.Namespace) -> int:
     from seqkit.inference import load_run
 
     run = load_run(args.run_dir)
-    text = run.generate(args.prompt, args.length, temperature=args.temperature, seed=args.seed)
-    print(args.prompt + text)
+    texts = run.generate(
+        args.prompt,
+        args.length,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        num_samples=args.num_samples,
+        seed=args.seed,
+    )
+    if args.num_samples is None:
+        print(args.prompt + texts)
+        return EXIT_OK
+    for number, text in enumerate(texts, 1):
+        print(f"--- sample {number} of {len(texts)} ---")
+        print(args.prompt + text)
     return EXIT_OK
 
 

@@ -62,10 +62,77 @@ def test_generation_is_repeatable_and_survives_reload(lm_run):
 def test_generation_errors_and_wrong_kind(lm_run):
     with pytest.raises(ConfigError, match="`prompt` is empty"):
         lm_run.generate("", 5)
-    with pytest.raises(ConfigError, match="`temperature` must be 0 or more"):
+    with pytest.raises(ConfigError, match=r"`temperature` \(--temperature\) must be 0 or more; received -1"):
         lm_run.generate("the", 5, temperature=-1)
+    with pytest.raises(ConfigError, match=r"`top_k` \(--top-k\) must be a whole number of at least 1"):
+        lm_run.generate("the", 5, top_k=0)
     with pytest.raises(RunError, match="use `generate"):
         lm_run.predict(None)
+
+
+def test_greedy_generation_is_the_eager_reference_token_for_token(lm_run):
+    vocabulary, prompt = lm_run.vocabulary, "the cat sat on the"
+    step = stepping_model(lm_run.model, lm_run.config.model, vocabulary.size)
+    probabilities, expected = step(vocabulary.encode(prompt)), []
+    for _ in range(40):
+        expected.append(int(np.argmax(probabilities[2:])) + 2)
+        probabilities = step(np.array(expected[-1:]))
+    assert lm_run.generate(prompt, 40, temperature=0) == vocabulary.decode(np.array(expected, dtype=np.int32))
+
+
+def test_sampled_generation_is_the_numpy_rule_on_the_seeds_draws(lm_run):
+    vocabulary = lm_run.vocabulary
+    step = stepping_model(lm_run.model, lm_run.config.model, vocabulary.size)
+    draws = np.random.default_rng(7).random(25).astype(np.float32)  # what `seed=7` hands the loop
+    rng = iter(draws.tolist())
+
+    class Draws:
+        def random(self):
+            return next(rng)
+
+    probabilities, expected = step(vocabulary.encode("the ")), []
+    for _ in range(25):
+        expected.append(sample_next(probabilities, 0.9, Draws(), top_k=6, top_p=0.95))
+        probabilities = step(np.array(expected[-1:]))
+    text = lm_run.generate("the ", 25, temperature=0.9, top_k=6, top_p=0.95, seed=7)
+    assert text == vocabulary.decode(np.array(expected, dtype=np.int32))
+
+
+def test_num_samples_come_back_as_a_list_sampled_side_by_side(lm_run):
+    texts = lm_run.generate("the ", 20, num_samples=4, seed=5)
+    assert isinstance(texts, list) and len(texts) == 4 and all(len(text) == 20 for text in texts)
+    assert texts == lm_run.generate("the ", 20, num_samples=4, seed=5)
+    assert texts[0] == lm_run.generate("the ", 20, seed=5)  # the first row takes the first draws
+    assert len(set(texts)) > 1
+    assert lm_run.generate("the ", 0) == "" and lm_run.generate("the ", 0, num_samples=2) == ["", ""]
+
+
+def test_the_run_builds_its_sampling_loop_once_and_stops_tracing(lm_run):
+    import keras
+
+    lm_run.generate("the ", 3)
+    generator = lm_run._generator
+    lm_run.generate("a", 7, temperature=0.5, top_k=3, num_samples=2)  # every size new: traced with unknown sizes
+    tensorflow = keras.backend.backend() == "tensorflow"
+    traces = generator.loop.predict_function.experimental_get_tracing_count() if tensorflow else None
+    for prompt, length, num_samples in [("the dog ", 11, 3), ("on the mat", 5, None), ("x", 30, 16)]:
+        lm_run.generate(prompt, length, temperature=0.5, top_k=3, top_p=0.9, num_samples=num_samples, seed=1)
+    assert lm_run._generator is generator
+    if traces is not None:
+        assert generator.loop.predict_function.experimental_get_tracing_count() == traces
+
+
+def test_the_cli_and_the_python_api_share_every_generation_default():
+    import inspect
+
+    from seqkit.cli import build_parser
+    from seqkit.inference import Run, generate_text
+
+    parsed = build_parser().parse_args(["generate", "RUN_DIR", "--prompt", "x"])
+    for function in (Run.generate, generate_text):
+        parameters = inspect.signature(function).parameters
+        for name in ("length", "temperature", "top_k", "top_p", "num_samples", "seed"):
+            assert getattr(parsed, name) == parameters[name].default, (function.__qualname__, name)
 
 
 def test_sampling_never_draws_padding_or_unknown():
@@ -80,6 +147,14 @@ def test_cli_generate(lm_run, capsys):
     assert main(["generate", str(lm_run.path), "--prompt", "the ", "--length", "12", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("the ") and len(out.rstrip("\n")) == 16
+    argv = ["generate", str(lm_run.path), "--prompt", "the ", "--length", "9", "--seed", "3", "--num-samples", "3"]
+    assert main([*argv, "--top-k", "4", "--top-p", "0.9", "--temperature", "0.7"]) == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if line.startswith("--- sample")] == [
+        f"--- sample {number} of 3 ---" for number in (1, 2, 3)
+    ]
+    assert main(["generate", str(lm_run.path), "--prompt", "the ", "--top-p", "0"]) == 2
+    assert "`top_p` (--top-p) must be above 0 and at most 1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

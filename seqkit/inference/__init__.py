@@ -9,6 +9,7 @@ from seqkit.exports import lazy_exports
 
 _EXPORTS = {
     "Run": "seqkit.inference.run",
+    "TextGenerator": "seqkit.inference.generation",
     "load_run": "seqkit.inference.run",
     "generate_text": "seqkit.inference.generation",
     "gradient_norms": "seqkit.inference.internals",

@@ -25,6 +25,7 @@ from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError, RunError, SeqkitError
 from seqkit.files import read_json_object, sha256_file
+from seqkit.inference.generation import DEFAULT_LENGTH, DEFAULT_TEMPERATURE, DEFAULT_TOP_P, TextGenerator
 from seqkit.tasks import Task, task_for
 
 CONFIG = "config.yaml"
@@ -59,6 +60,7 @@ class Run:
         self.preprocessing = preprocessing
         self.metrics = metrics or {}
         self._prepared = prepared
+        self._generator = None
 
     def __repr__(self) -> str:
         return f"Run('{self.path}')"
@@ -149,15 +151,36 @@ class Run:
 
         return forecast_steps(self.task, self.model, self.preprocessing, data, steps)
 
-    def generate(self, prompt: str, length: int = 200, *, temperature: float = 1.0, seed: int | None = None) -> str:
+    def generate(
+        self,
+        prompt: str,
+        length: int = DEFAULT_LENGTH,
+        *,
+        temperature: float = DEFAULT_TEMPERATURE,
+        top_k: int | None = None,
+        top_p: float = DEFAULT_TOP_P,
+        num_samples: int | None = None,
+        seed: int | None = None,
+    ) -> str | list[str]:
         """Continue `prompt` with `length` tokens sampled from a language-model run.
 
-        See `seqkit.inference.generate_text`: one recurrent step per new token.
-        """
-        from seqkit.inference.generation import generate_text
+        The run keeps one compiled sampling loop (`TextGenerator`), built on the
+        first call and reused; it compiles once per `num_samples` and padded
+        size of prompt and length (the sizes double: 16, 32, 64, ...), a
+        second or two each. The arguments and defaults are
+        `seqkit.inference.generate_text`'s, which `seqkit generate` shares.
 
-        return generate_text(
-            self.model, self.config.model, self.vocabulary, prompt, length, temperature=temperature, seed=seed
+        Returns:
+            The continuation (without the prompt), or a list of `num_samples` of them.
+
+        Raises:
+            ConfigError: An empty prompt, or an argument outside its rule.
+            RunError: The run is not a language model.
+        """
+        if self._generator is None:
+            self._generator = TextGenerator(self.model, self.vocabulary)
+        return self._generator(
+            prompt, length, temperature=temperature, top_k=top_k, top_p=top_p, num_samples=num_samples, seed=seed
         )
 
 
