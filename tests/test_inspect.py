@@ -48,7 +48,7 @@ def test_a_run_is_inspected_on_its_own_test_windows(finished_run):
     np.testing.assert_array_equal(trace.inputs, prepared.test.arrays()[0][:2])
     assert set(trace.layers["gru_1"].gates) == {"update", "reset", "candidate"}
     assert trace.layers["gru_1"].cell_states is None and trace.feature_names == ("series_0", "series_1")
-    assert len(plot_gates(trace).axes) == 3 + 1  # three gates and the output
+    assert len(plot_gates(trace).axes) == 1 + 3 + 1  # the input, three gates and the output
     with pytest.raises(ConfigError, match="`layer` must be one of"):
         plot_gates(trace, layer="lstm_9")
 

@@ -122,7 +122,7 @@ def draw_cell(kind: str = "lstm"):
 
 
 def plot_gates(inspection, *, layer: str | None = None, window: int = 0, units: int = 8):
-    """Every gate, `h_t` and (LSTM) `c_t` of one window, step by step, one panel each.
+    """The input window, then every gate, (LSTM) `c_t` and `h_t` of one window, step by step, one panel each.
 
     Args:
         inspection: What `seqkit.inspect` returned.
@@ -143,16 +143,28 @@ def plot_gates(inspection, *, layer: str | None = None, window: int = 0, units: 
     trace = inspection.layers[layer]
     if not 0 <= window < len(trace.outputs):
         raise ConfigError(f"`window` must be in 0..{len(trace.outputs) - 1}; received {window}")
-    panels = {f"{name} gate" if name != "candidate" else "candidate": values
-              for name, values in trace.gates.items()}
+    panels = {}
+    inputs = np.asarray(inspection.inputs)
+    if inputs.ndim == 3 and inputs.shape[1] == trace.outputs.shape[1]:
+        names = inspection.feature_names or [f"x{j}" for j in range(inputs.shape[2])]
+        panels["input (model space)"] = (inputs, list(names)[: inputs.shape[2]])
+    panels.update({f"{name} gate" if name != "candidate" else "candidate": values
+                   for name, values in trace.gates.items()})
     if trace.cell_states is not None:
         panels["cell state c_t"] = trace.cell_states
     panels["output h_t"] = trace.outputs
     fig, axes = _figure(9, 1.6 * len(panels) + 0.6, len(panels), 1)
     steps = np.arange(trace.outputs.shape[1])
     for ax, (title, values) in zip(axes[:, 0], panels.items(), strict=True):
-        for unit in range(min(units, values.shape[2])):
-            ax.plot(steps, values[window, :, unit], linewidth=1)
+        if isinstance(values, tuple):  # the input window, one line per feature
+            values, labels = values
+            for j, label in enumerate(labels):
+                ax.plot(steps, values[window, :, j], linewidth=1.2, color="black" if j == 0 else None, label=label)
+            if len(labels) > 1:
+                ax.legend(fontsize=7, loc="upper left")
+        else:
+            for unit in range(min(units, values.shape[2])):
+                ax.plot(steps, values[window, :, unit], linewidth=1)
         ax.set_ylabel(title, fontsize=8)
         ax.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("input step")

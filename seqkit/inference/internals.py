@@ -77,14 +77,22 @@ def _model_and_inputs(source, x, windows: int):
         return source, np.asarray(x), None
     names = None
     if x is None:
-        prepared = source.task.prepare(preprocessing=source.preprocessing)
+        from seqkit.errors import DataError
+
+        try:
+            prepared = source.task.prepare(preprocessing=source.preprocessing)
+        except DataError as error:
+            raise ConfigError(
+                f"the run's own data cannot be read again ({error}); give the windows to inspect as `x` "
+                "(a run trained on data passed from Python has no source to re-read)"
+            ) from error
         split = prepared.test if prepared.test is not None and len(prepared.test) else prepared.val
         if split is None or not len(split):
             split = prepared.train
         x = split.arrays()[0][:windows]
-    spec = getattr(getattr(source, "preprocessing", None), "features", None)
-    if spec is not None:
-        names = tuple(spec)
+    features = getattr(source.preprocessing, "features", None)  # a series transform's input columns
+    if features is not None:
+        names = tuple(features)
     return source.model, np.asarray(x), names
 
 
