@@ -30,12 +30,12 @@ def first_step_task(n: int = 3000, steps: int = 40, seed: int = 0):
 
 
 def main() -> int:
+    import keras
+
     import seqkit
     from seqkit import ModelConfig, OptimizerConfig, SequenceSpec, build_model
     from seqkit.evaluation import draw_cell, plot_gates, plot_gradient_norms
     from seqkit.inference import gradient_norms
-
-    import keras
 
     keras.utils.set_random_seed(0)
     out = ROOT / "docs"
