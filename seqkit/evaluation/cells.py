@@ -63,8 +63,8 @@ _LAYOUT = {
          "cand": (6.3, 2.4, "tanh\ncandidate h̃", "gate"), "one_minus": (5.4, 3.8, "1 - z", "op"),
          "times_c": (7.0, 3.8, "×", "op")},
         [("h0", "times_z"), ("times_z", "plus"), ("plus", "h"), ("x", "z"), ("x", "r"), ("x", "cand"),
-         ("h0", "z"), ("h0", "r"), ("h0", "cand"), ("r", "cand"), ("z", "times_z"), ("z", "one_minus"), ("one_minus", "times_c"),
-         ("cand", "times_c"), ("times_c", "plus")],
+         ("h0", "z"), ("h0", "r"), ("h0", "cand"), ("r", "cand"), ("z", "times_z"), ("z", "one_minus"),
+         ("one_minus", "times_c"), ("cand", "times_c"), ("times_c", "plus")],
     ),
 }
 _COLOURS = {"io": "#f2f2f2", "op": "#fff2cc", "gate": "#dae8fc"}
