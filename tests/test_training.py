@@ -298,3 +298,14 @@ def test_in_memory_validation_logs_what_keras_validation_does(write_yaml, tmp_pa
     np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-6)  # validation does not touch training
     for x, y in zip(held.model.get_weights(), streamed.model.get_weights(), strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def test_overrides_apply_to_a_config_given_as_an_object(tmp_path):
+    import seqkit
+    from seqkit.config.loading import config_from_dict
+
+    config = config_from_dict({"data": {"dataset": "synthetic", "synthetic": {"length": 120}, "lookback": 8},
+                               "model": {"layers": [4]}, "train": {"epochs": 3}}, source="t")
+    run = seqkit.train(config, overrides=["train.epochs=1", "model.layers=[3]"], runs_dir=tmp_path, verbose=0)
+    assert run.config.train.epochs == 1 and run.config.model.layers == [3]
+    assert config.train.epochs == 3  # the caller's config is left as it was

@@ -182,6 +182,20 @@ def with_data_file(cfg: ExperimentConfig, file: Path) -> ExperimentConfig:
     return new
 
 
+def with_overrides(config: ExperimentConfig, overrides: Sequence[str]) -> ExperimentConfig:
+    """`config` with `dotted.key=value` overrides applied and validated again (its file, if any, kept).
+
+    Raises:
+        ConfigError: A bad override, or a value the config's rules refuse.
+    """
+    if not overrides:
+        return config
+    raw = apply_overrides(config.model_dump(mode="json", exclude_none=False), overrides)
+    updated = config_from_dict(raw, source=str(config.source or "the config"))
+    updated._source = config._source
+    return updated
+
+
 def config_from_dict(raw: dict[str, Any], *, source: str = "config") -> ExperimentConfig:
     """Validate a plain mapping into an `ExperimentConfig`, reporting every problem at once.
 

@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 from seqkit.config.experiment import ExperimentConfig
-from seqkit.config.loading import load_config, with_data_file
+from seqkit.config.loading import load_config, with_data_file, with_overrides
 from seqkit.errors import ConfigError, DataError, RunError
 from seqkit.files import (
     atomic_path,
@@ -75,7 +75,7 @@ def train(
         frame: A pandas DataFrame or NumPy array (a string for a language
             model) to use instead of the config's dataset or path.
         runs_dir: Folder under which `<name>/<timestamp>/` is created.
-        overrides: `key=value` overrides, when `config` is a path.
+        overrides: `key=value` overrides (`--set`), applied to a path's YAML or to a given config.
         verbose: Progress display: `auto` (a bar in a terminal, a line per
             epoch otherwise), 0, 1 or 2.
         command: The command line that started the run, for the manifest.
@@ -93,6 +93,8 @@ def train(
     """
     if not isinstance(config, ExperimentConfig):
         config = load_config(config, overrides)
+    else:
+        config = with_overrides(config, overrides)
     if data is not None and frame is not None:
         raise ConfigError("give seqkit.train either `data` (a file) or `frame` (data in memory), not both")
     if config.data is None and frame is None:
