@@ -146,7 +146,22 @@ def test_covariate_options_are_checked():
 def test_a_panel_reads_each_series_calendar_and_forecasts_every_series(tmp_path):
     frame = pd.concat([_hourly(50).assign(meter="a"), _hourly(50, "2024-01-06 05:00").assign(meter="b")],
                       ignore_index=True).drop(columns="price")
-    run = _train(tmp_path, frame, series_column="meter", calendar=["hour"])
+    config = {
+        "data": {"time_column": "time", "targets": ["load"], "lookback": 6, "horizon": 2, "series_column": "meter",
+                 "split": {"type": "steps", "val": 2, "test": 4}, "calendar": ["hour"]},
+        "model": {"layers": [4], "series_embedding": {"dim": 2}}, "train": {"epochs": 1, "batch_size": 8},
+        "evaluate": {"plots": False},
+    }
+    run = seqkit.train(config_from_dict(config, source="tiny"), frame=frame, runs_dir=tmp_path, verbose=0)
     forecast = run.predict(frame)
     assert forecast.groupby("meter")["time"].first().astype(str).to_dict() == {
         "a": "2024-01-08 02:00:00", "b": "2024-01-08 07:00:00"}
+    # A fresh process loads the model's own layers (KnownFuture, SeriesEmbedding) in safe mode.
+    import subprocess
+    import sys
+
+    frame.to_csv(tmp_path / "panel.csv", index=False)
+    code = f"import seqkit; print(seqkit.load_run({str(run.path)!r}).predict({str(tmp_path / 'panel.csv')!r}))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2024-01-08 07:00:00" in done.stdout

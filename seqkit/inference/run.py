@@ -266,7 +266,7 @@ def read_model(path: Path):
     import keras
 
     # Imported to register seqkit's layers, losses and metrics for safe-mode loading.
-    from seqkit.models import AttentionPooling, MonotoneQuantiles  # noqa: F401
+    from seqkit.models import AttentionPooling, KnownFuture, MonotoneQuantiles, SeriesEmbedding  # noqa: F401
 
     if not path.is_file():
         raise RunError(f"run '{path.parent}' has no {path.name}; the run is incomplete")
