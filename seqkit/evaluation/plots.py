@@ -42,6 +42,11 @@ def _new_figure(width: float, height: float, rows: int = 1):
     return fig, axes
 
 
+def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 100) -> Path:
+    """Write a Figure to `path` as a PNG, atomically (a reader never sees half a file)."""
+    return _save(fig, path, dpi)
+
+
 def _save(fig: Any, path: str | os.PathLike[str], dpi: int) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -121,13 +126,13 @@ def loss_plot_data(
 
 def plot_history(
     history: Mapping[str, Sequence[float]],
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     initial_epoch: int = 0,
     best_epoch: int | None = None,
     title: str = "Training history",
     dpi: int = 100,
-) -> Path:
+) -> Any:  # the Path written, or the Figure
     """Plots training and validation curves to a PNG file, with the best epoch marked.
 
     Each metric gets one panel with its training and `val_` curves (`loss`
@@ -140,14 +145,15 @@ def plot_history(
     Args:
         history: `keras.callbacks.History.history`: one list per key, one
             value per epoch.
-        path: Destination `.png` file. Its folder must exist.
+        path: Destination `.png` file (its folder must exist), or None to return the
+            `Figure` instead of writing it (for a notebook).
         initial_epoch: Epochs completed before the first value (Keras' `initial_epoch`).
         best_epoch: The epoch whose weights were kept (1-based), or None: no marker.
         title: Figure title.
         dpi: Resolution.
 
     Returns:
-        `path`, as a `Path`.
+        `path`, as a `Path`; the `Figure` when `path` is None.
 
     Raises:
         DataError: See `loss_plot_data`.
@@ -174,7 +180,7 @@ def plot_history(
     axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[-1].set_xlabel("epoch")
     axes[0].set_title(title)
-    return _save(fig, path, dpi)
+    return fig if path is None else _save(fig, path, dpi)
 
 
 def _as_columns(name: str, value: Any, n: int) -> np.ndarray:
@@ -324,7 +330,7 @@ def plot_forecast(
     series: np.ndarray,
     target_starts: Sequence[int] | np.ndarray,
     forecasts: Mapping[str, np.ndarray],
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     times: Sequence[Any] | np.ndarray | None = None,
     history: int = 0,
@@ -332,7 +338,7 @@ def plot_forecast(
     title: str = "Forecast from every test origin against actual",
     target_names: Sequence[str] | None = None,
     dpi: int = 100,
-) -> Path:
+) -> Any:  # the Path written, or the Figure
     """Plots every forecast origin's whole horizon over the series, in original units, to a PNG file.
 
     The recent history (grey) runs into the actual values over the forecast span (black); each
@@ -346,13 +352,14 @@ def plot_forecast(
             `forecasts` labels are the legend's (e.g. `{"model": ..., "naive": ...,
             "seasonal naive": ...}`), and `intervals` labels too (`{"80% interval": (q0.1, q0.9)}`,
             widest first).
-        path: Destination `.png` file. Its folder must exist.
+        path: Destination `.png` file (its folder must exist), or None to return the
+            `Figure` instead of writing it (for a notebook).
         title: Figure title (e.g. with the headline metric, `report.headline`).
         target_names: One name per target, used as panel labels.
         dpi: Resolution.
 
     Returns:
-        `path`, as a `Path`.
+        `path`, as a `Path`; the `Figure` when `path` is None.
 
     Raises:
         DataError: If the shapes disagree (see `forecast_plot_lines`) or `target_names` has the
@@ -419,20 +426,20 @@ def plot_forecast(
             handle.set_alpha(0.35 if text.get_text() in bands_labels else 1.0)
     _label_x(axes[-1], dates, "row")
     axes[0].set_title(title)
-    return _save(fig, path, dpi)
+    return fig if path is None else _save(fig, path, dpi)
 
 
 def plot_backtest(
     times_or_steps: Sequence[Any] | np.ndarray,
     actual: np.ndarray,
     forecasts: Sequence[tuple[np.ndarray, np.ndarray]],
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     origins: Sequence[int] = (),
     title: str = "Backtest: every fold's forecasts against the actual series",
     target_names: Sequence[str] | None = None,
     dpi: int = 100,
-) -> Path:
+) -> Any:  # the Path written, or the Figure
     """Plots each backtest fold's forecasts over the actual series, to a PNG file.
 
     Every forecast window is drawn over its whole horizon, one colour per fold,
@@ -444,14 +451,15 @@ def plot_backtest(
         forecasts: One `(rows, values)` per fold: int `(n_windows, horizon)` rows
             of `times_or_steps` that each forecast step is for, and float
             `(n_windows, horizon, n_targets)` the forecasts.
-        path: Destination `.png` file. Its folder must exist.
+        path: Destination `.png` file (its folder must exist), or None to return the
+            `Figure` instead of writing it (for a notebook).
         origins: Each fold's origin row, marked on the plot.
         title: Figure title.
         target_names: One name per target, used as panel labels.
         dpi: Resolution.
 
     Returns:
-        `path`, as a `Path`.
+        `path`, as a `Path`; the `Figure` when `path` is None.
 
     Raises:
         DataError: If the shapes disagree.
@@ -484,31 +492,32 @@ def plot_backtest(
         ax.legend(fontsize="small", ncol=2)
     _label_x(axes[-1], _is_datetime(x), "row")
     axes[0].set_title(title)
-    return _save(fig, path, dpi)
+    return fig if path is None else _save(fig, path, dpi)
 
 
 def plot_search(
     objectives: Sequence[float | None],
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     objective: str,
     direction: str,
     labels: Sequence[str] | None = None,
     dpi: int = 100,
-) -> Path:
+) -> Any:  # the Path written, or the Figure
     """Plots a search's objective per trial, with the best value so far, to a PNG file.
 
     Args:
         objectives: One value per trial in the order the trials ran; None for a
             failed trial (marked with an `x` on the axis).
-        path: Destination `.png` file. Its folder must exist.
+        path: Destination `.png` file (its folder must exist), or None to return the
+            `Figure` instead of writing it (for a notebook).
         objective: The objective's name, for the axis (`val_loss`).
         direction: `min` or `max`: which way the running best moves.
         labels: Trial ids for the x axis (default 1, 2, ...).
         dpi: Resolution.
 
     Returns:
-        `path`, as a `Path`.
+        `path`, as a `Path`; the `Figure` when `path` is None.
 
     Raises:
         DataError: If there is no trial.
@@ -535,7 +544,7 @@ def plot_search(
     ax.grid(True, alpha=0.3)
     ax.legend()
     ax.set_title("Search: objective per trial")
-    return _save(fig, path, dpi)
+    return fig if path is None else _save(fig, path, dpi)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -582,11 +591,11 @@ def confusion_cells(confusion: Sequence[Sequence[int]] | np.ndarray) -> Confusio
 def plot_confusion_matrix(
     confusion: Sequence[Sequence[int]] | np.ndarray,
     class_names: Sequence[str],
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     title: str = "Confusion matrix",
     dpi: int = 100,
-) -> Path:
+) -> Any:  # the Path written, or the Figure
     """Plots a confusion matrix, true classes down and predicted across, to a PNG file.
 
     Each cell shows its count and, in brackets, its share of the true class's windows; the
@@ -595,12 +604,13 @@ def plot_confusion_matrix(
     Args:
         confusion: `[true][predicted]` counts (`classification_metrics(...)["confusion_matrix"]`).
         class_names: One name per class, in the matrix's order.
-        path: Destination `.png` file. Its folder must exist.
+        path: Destination `.png` file (its folder must exist), or None to return the
+            `Figure` instead of writing it (for a notebook).
         title: Figure title.
         dpi: Resolution.
 
     Returns:
-        `path`, as a `Path`.
+        `path`, as a `Path`; the `Figure` when `path` is None.
 
     Raises:
         DataError: If `confusion` is not a square matrix of counts, or `class_names` has the
@@ -626,4 +636,4 @@ def plot_confusion_matrix(
     ax.set_ylabel("true class")
     fig.colorbar(image, ax=ax, label="share of the true class")
     ax.set_title(title)
-    return _save(fig, path, dpi)
+    return fig if path is None else _save(fig, path, dpi)

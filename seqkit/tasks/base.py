@@ -14,7 +14,7 @@ kind of problem means for data and results:
 | the values that identify the data (its hash) | `data_values` |
 | scores next to the task's baselines, and the report table | `evaluate` |
 | prediction on new data | `predict`, `generate` |
-| plots of a finished run | `write_plots` |
+| plots of a finished run, as Figures and as files | `figures`, `write_plots` |
 
 The trainer, `Run`, `load_run` and the CLI call these methods and never ask
 which kind of problem they hold; `seqkit.tasks.registry` maps a config to its
@@ -42,7 +42,7 @@ class Evaluation:
     Attributes:
         metrics: JSON-ready scores of the model and its baselines, with a
             printable `report` (or a `note` when there was nothing to score).
-        plot: Task-specific arrays for `Task.write_plots` (None: no plot).
+        plot: Task-specific arrays for `Task.figures` (None: no plot).
     """
 
     metrics: dict
@@ -267,22 +267,31 @@ class Task(abc.ABC):
             f"a {self.title} run has no vocabulary, so it cannot generate text; only a language model can"
         )
 
-    def write_plots(
-        self, folder: Path, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch: int | None = None
-    ) -> None:
-        """Draw the run's plots into `folder`: the loss curves, plus whatever the task adds.
+    def figures(
+        self, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch: int | None = None
+    ) -> dict[str, Any]:
+        """The run's plots as matplotlib Figures, by file name: the loss curves, plus whatever the task adds.
+
+        `write_plots` saves exactly these; `seqkit.plots` returns them to a notebook.
 
         Args:
-            folder: Where the PNG files go (`plots/` of the run directory).
             history: Every epoch's logged values, from epoch 1.
             evaluation: What `evaluate` returned.
             preprocessing: The fitted preprocessing.
-            best_epoch: The epoch whose weights the run kept (1-based), marked on `loss.png`.
+            best_epoch: The epoch whose weights the run kept (1-based), marked on the loss curves.
         """
         from seqkit.evaluation import plot_history
 
-        if history.get("loss"):
-            plot_history(history, folder / "loss.png", best_epoch=best_epoch)
+        return {"loss.png": plot_history(history, best_epoch=best_epoch)} if history.get("loss") else {}
+
+    def write_plots(
+        self, folder: Path, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch: int | None = None
+    ) -> None:
+        """Save `figures` as PNG files in `folder` (`plots/` of the run directory)."""
+        from seqkit.evaluation.plots import save_figure
+
+        for name, figure in self.figures(history, evaluation, preprocessing, best_epoch=best_epoch).items():
+            save_figure(figure, folder / name)
 
 
 def count(n: int, noun: str) -> str:

@@ -66,10 +66,10 @@ class ClassifyTask(Task):
             train_labels=prepared.train.labels(), split=split, noun="windows",
         )
 
-    def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> None:
+    def figures(self, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> dict:
         """The loss curves, and `confusion_matrix.png`: the model's confusion matrix on the scored split."""
-        super().write_plots(folder, history, evaluation, preprocessing, best_epoch=best_epoch)
-        plot_class_confusion(folder, evaluation, noun="windows")
+        figures = super().figures(history, evaluation, preprocessing, best_epoch=best_epoch)
+        return {**figures, **class_confusion_figure(evaluation, noun="windows")}
 
     def predict(self, model, preprocessing, data):
         """The class of the step after the end of `data`.
@@ -129,17 +129,17 @@ def class_evaluation(
     return Evaluation({"split": split, "results": results, "report": "\n".join(lines)})
 
 
-def plot_class_confusion(folder, evaluation: Evaluation, *, noun: str) -> None:
-    """`confusion_matrix.png` in `folder`: the model's confusion matrix on the scored split (if it was scored)."""
+def class_confusion_figure(evaluation: Evaluation, *, noun: str) -> dict:
+    """`{"confusion_matrix.png": Figure}`: the model's confusion matrix on the scored split (empty if none was)."""
     from seqkit.evaluation.plots import plot_confusion_matrix
 
     scores = evaluation.metrics.get("results", {}).get("model")
     if scores is None:
-        return
-    plot_confusion_matrix(
+        return {}
+    return {"confusion_matrix.png": plot_confusion_matrix(
         scores["confusion_matrix"],
         scores["class_names"],
-        folder / "confusion_matrix.png",
+        None,
         title=f"Confusion matrix, {evaluation.metrics['split']} split ({scores['n_samples']} {noun}, "
         f"accuracy {scores['accuracy']:.1%})",
-    )
+    )}

@@ -243,7 +243,7 @@ class ForecastTask(Task):
             result.insert(0, "step", np.arange(1, len(result) + 1))
         return result
 
-    def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> None:
+    def figures(self, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> dict:
         """The loss curves, and `forecast.png`: every test origin's whole forecast over the series.
 
         The plot shows the recent history (as many rows as the forecast span, and at least the
@@ -253,13 +253,13 @@ class ForecastTask(Task):
         when it forecasts quantiles; the title gives the split's RMSE next to the baselines'
         and MASE.
         """
-        super().write_plots(folder, history, evaluation, preprocessing, best_epoch=best_epoch)
-        if evaluation.plot is None:
-            return
-        self.plot_forecasts(folder / "forecast.png", evaluation, list(preprocessing.targets))
+        figures = super().figures(history, evaluation, preprocessing, best_epoch=best_epoch)
+        if evaluation.plot is not None:
+            figures["forecast.png"] = self.forecast_figure(evaluation, list(preprocessing.targets))
+        return figures
 
-    def plot_forecasts(self, path, evaluation: Evaluation, target_names: list[str], *, label: str = "") -> None:
-        """Draw one split's forecasts of one series (`evaluation` as `evaluate_split` returns it) to `path`.
+    def forecast_figure(self, evaluation: Evaluation, target_names: list[str], *, label: str = ""):
+        """One split's forecasts of one series (`evaluation` as `evaluate_split` returns it), as a Figure.
 
         Args:
             label: Opens the title (a panel's series: its id and rank).
@@ -284,11 +284,11 @@ class ForecastTask(Task):
         span = int(windows.target_starts.max() - windows.target_starts.min()) + windows.horizon
         times = windows.time_index
         split = evaluation.metrics["split"]
-        plot_forecast(
+        return plot_forecast(
             series,
             windows.target_starts,
             forecasts,
-            path,
+            None,
             times=None if times is None else times.to_numpy(),
             history=max(span, self.config.data.lookback, period or 0),
             intervals=intervals,

@@ -189,16 +189,16 @@ class PanelForecastTask(ForecastTask):
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
-    def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> None:
+    def figures(self, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> dict:
         """The loss curves, and `forecast_worst.png`, `forecast_median.png`, `forecast_best.png`.
 
         Each draws one series' test forecasts as `ForecastTask` draws a series' (every
         origin's whole horizon next to the baselines'): the series where the model's
         MASE is highest, the median series, and the lowest.
         """
-        Task.write_plots(self, folder, history, evaluation, preprocessing, best_epoch=best_epoch)
+        figures = Task.figures(self, history, evaluation, preprocessing, best_epoch=best_epoch)
         if evaluation.plot is None:
-            return
+            return figures
         windows, prepared = evaluation.plot["windows"], evaluation.plot["prepared"]
         per_series = evaluation.metrics["per_series"]
         mase = np.array([per_series[name]["model"]["overall"]["mase"] for name in windows.ids])
@@ -211,7 +211,7 @@ class PanelForecastTask(ForecastTask):
                  "results": per_series[name]},
                 {"y_pred": forecasts[k], "windows": windows.parts[k], "series": prepared.series[k].targets_original},
             )
-            self.plot_forecasts(
-                folder / f"forecast_{rank}.png", one, list(preprocessing.reference.targets),
-                label=f"{rank} series by MASE, {name!r}",
+            figures[f"forecast_{rank}.png"] = self.forecast_figure(
+                one, list(preprocessing.reference.targets), label=f"{rank} series by MASE, {name!r}"
             )
+        return figures

@@ -6,7 +6,7 @@ import numpy as np
 
 from seqkit.models.spec import SequenceSpec
 from seqkit.tasks.base import Evaluation, Task, count
-from seqkit.tasks.classify import class_evaluation, plot_class_confusion
+from seqkit.tasks.classify import class_confusion_figure, class_evaluation
 
 
 class SequenceClassifyTask(Task):
@@ -82,10 +82,10 @@ class SequenceClassifyTask(Task):
             others=(("nearest_neighbour", "1-nearest-neighbour (Euclidean)", nearest),),
         )
 
-    def write_plots(self, folder, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> None:
+    def figures(self, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> dict:
         """The loss curves, and `confusion_matrix.png` on the scored split."""
-        super().write_plots(folder, history, evaluation, preprocessing, best_epoch=best_epoch)
-        plot_class_confusion(folder, evaluation, noun="sequences")
+        figures = super().figures(history, evaluation, preprocessing, best_epoch=best_epoch)
+        return {**figures, **class_confusion_figure(evaluation, noun="sequences")}
 
     def predict(self, model, preprocessing, data):
         """The class of every input sequence.
