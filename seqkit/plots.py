@@ -4,7 +4,8 @@ A run's plots (`plots/` of its directory) come from the run's task, exactly
 as training drew them (`Task.figures`): the loss curves, a forecast run's
 forecasts next to its baselines (with its central intervals for a quantile
 run), a panel's worst, median and best series, a classifier's confusion
-matrix. A search's leaderboard plot comes from its tuning directory. The
+matrix. A search's leaderboard plot comes from its tuning directory, a
+backtest's folds from the result `seqkit.backtest` returns. The
 cell figures (`draw_cell`, `plot_gates`, `plot_gradient_norms`) are here too.
 
 Example:
@@ -26,7 +27,7 @@ from seqkit.errors import RunError
 from seqkit.evaluation.cells import draw_cell, plot_gates, plot_gradient_norms
 
 __all__ = [
-    "confusion_matrix", "draw_cell", "forecast", "loss_curves", "plot_gates", "plot_gradient_norms",
+    "backtest", "confusion_matrix", "draw_cell", "forecast", "loss_curves", "plot_gates", "plot_gradient_norms",
     "run_figures", "search",
 ]
 
@@ -100,6 +101,11 @@ def forecast(source):
 def confusion_matrix(source):
     """A classifier's confusion matrix on its scored split."""
     return _one(source, "confusion_matrix.png", "confusion matrix")
+
+
+def backtest(result):
+    """A backtest's `backtest.png`: every fold's forecasts against the actual series (`seqkit.backtest`'s result)."""
+    return result.figure()
 
 
 def search(tuning_dir: str | Path):

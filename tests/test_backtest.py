@@ -147,6 +147,8 @@ def test_the_last_fold_is_the_run_seqkit_train_makes(config_file, tmp_path):
     trained = run.metrics["results"]["model"]["overall"]
     assert last["rmse"] == pytest.approx(trained["rmse"], rel=1e-6)
     assert last["mae"] == pytest.approx(trained["mae"], rel=1e-6)
+    figure = seqkit.plots.backtest(result)  # backtest.png's figure, for a notebook
+    assert len(figure.axes) == 1 and figure.axes[0].get_lines()
 
 
 def test_too_many_folds_is_bad_input_saying_how_many_fit(config_file, tmp_path, capsys):

@@ -98,6 +98,15 @@ class BacktestResult:
     aggregate: dict
     fits: int
     report: str
+    _plot: dict | None = dataclasses.field(default=None, repr=False)
+
+    def figure(self):
+        """`backtest.png` as a matplotlib Figure: every fold's forecasts against the actual series."""
+        from seqkit.evaluation.plots import plot_backtest
+
+        if self._plot is None:
+            raise RunError("this backtest result holds no forecasts to draw")
+        return plot_backtest(**self._plot)
 
 
 def backtest(
@@ -183,7 +192,12 @@ def backtest(
     report = _report(records, aggregate)
     say(report)
     path, _ = new_run_dir(Path(runs_dir), config.run_name, prefix="backtest-")
-    result = BacktestResult(path, config, records, aggregate, fits, report)
+    x = whole.time_index if whole.time_index is not None else np.arange(whole.n_time)
+    drawing = {
+        "times_or_steps": np.asarray(x), "actual": whole.targets_original, "forecasts": forecasts,
+        "origins": [fold.origin for fold in plan], "target_names": list(whole.spec.target_names),
+    }
+    result = BacktestResult(path, config, records, aggregate, fits, report, drawing)
     _write(result, whole, plan, forecasts, window=window, step=step, refit=refit)
     say(f"saved: {path}")
     return result
@@ -588,7 +602,7 @@ def _folds_csv(folds: list[dict], names: list[str]) -> str:
 def _write(result: BacktestResult, whole, plan, forecasts, *, window: str, step, refit) -> None:
     """config.yaml, backtest.json, backtest.csv and backtest.png, each written atomically."""
     from seqkit.evaluation.metrics import FORECAST_METRICS
-    from seqkit.evaluation.plots import plot_backtest
+    from seqkit.evaluation.plots import save_figure
 
     path = result.path
     atomic_write_text(path / "config.yaml", yaml.safe_dump(resolved_config(result.config, path), sort_keys=False))
@@ -613,8 +627,4 @@ def _write(result: BacktestResult, whole, plan, forecasts, *, window: str, step,
         writer.writerow([k + 1] + [_csv_number(per_step[name][key][k]) for name in names for key in FORECAST_METRICS])
     atomic_write_text(path / BACKTEST_STEPS_CSV, text.getvalue())
     if result.config.evaluate.plots:
-        x = whole.time_index if whole.time_index is not None else np.arange(whole.n_time)
-        plot_backtest(
-            np.asarray(x), whole.targets_original, forecasts, path / BACKTEST_PLOT,
-            origins=[fold.origin for fold in plan], target_names=list(whole.spec.target_names),
-        )
+        save_figure(result.figure(), path / BACKTEST_PLOT)
