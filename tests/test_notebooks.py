@@ -24,6 +24,7 @@ def test_notebook_runs(notebook, tmp_path, monkeypatch):
 
         ipython = types.ModuleType("IPython")
         ipython.version_info = (9, 0, 0)
+        ipython.get_ipython = lambda: None  # not inside a notebook kernel (KerasTuner asks)
         display = types.ModuleType("IPython.display")
         display.Image = lambda filename: Path(filename).read_bytes()
         display.display = lambda *objects: None

@@ -97,7 +97,7 @@ def test_every_path_readme_names_exists():
     spans = [span.strip() for span in INLINE.findall(prose())]
     spans += [word for body in blocks("bash") for word in shlex.split(body) if "/" in word]
     paths = {span for span in spans if span.startswith(REPO_FOLDERS) and " " not in span}
-    assert "configs/quickstart.yaml" in paths and "notebooks/quickstart.ipynb" in paths
+    assert "configs/quickstart.yaml" in paths and "notebooks/01_quickstart.ipynb" in paths
     assert [path for path in sorted(paths) if not (ROOT / path).exists()] == []
     table = section("### Example configs")
     rows = [row for row in table.splitlines() if row.startswith("| `")]
