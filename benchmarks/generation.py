@@ -25,6 +25,12 @@ run compiles its loop for those sizes; that time is printed too) and timed as
 the median of `--rounds` calls. Then the ratio of `Run.generate` to the
 tutorials' loop, and PASS/FAIL for the floors: at least 100x the tutorials'
 loop and at least 2,000 tokens/s (batch of one, greedy).
+
+Last, streaming (`Run.stream`): a 1-layer LSTM(64) forecasting the airline
+series (`configs/quickstart.yaml` with `model.layers: [64]`, one epoch), the
+series fed one row at a time, four times over: milliseconds per `update` +
+`forecast`, next to `Run.predict` on the history so far, and PASS/FAIL for the
+ceiling of 2 ms per observation.
 """
 
 from __future__ import annotations
@@ -47,6 +53,39 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 ROOT = Path(__file__).resolve().parents[1]
 # The targets of issue #15: Run.generate against the tutorials' loop, and absolute speed.
 _RATIO_FLOOR, _RATE_FLOOR = 100, 2_000
+# Streaming: one `update` + `forecast` of a 1-layer LSTM(64) costs at most this many milliseconds.
+_STREAM_CEILING_MS = 2.0
+
+
+def streaming_cost(runs_dir: str, replays: int = 4) -> tuple[float, float]:
+    """`(ms per update + forecast, ms per Run.predict on the history so far)` of an LSTM(64) on the airline series.
+
+    The run is `configs/quickstart.yaml` with one 64-unit layer, trained one epoch; the series is streamed row by
+    row `replays` times (reset between), each row after the first `lookback` followed by a forecast.
+    """
+    import seqkit
+
+    run = seqkit.train(ROOT / "configs" / "quickstart.yaml", overrides=["model.layers=[64]", "train.epochs=1"],
+                       runs_dir=runs_dir, verbose=0)
+    history = seqkit.data.load_dataset("airline")
+    rows = [row for _, row in history.iterrows()]
+    live = run.stream()
+    live.update(history.iloc[: live.need])
+    live.forecast()  # compiles
+    count, start = 0, time.perf_counter()
+    for _ in range(replays):
+        live.reset()
+        for row in rows:
+            live.update(row.to_dict())
+            if live.ready:
+                live.forecast()
+                count += 1
+    per_observation = (time.perf_counter() - start) / count * 1000
+    start = time.perf_counter()
+    for end in range(live.need, live.need + 20):
+        run.predict(history.iloc[:end])
+    per_predict = (time.perf_counter() - start) / 20 * 1000
+    return per_observation, per_predict
 
 
 def tutorial_loop(model, window: np.ndarray, n: int) -> float:
@@ -158,9 +197,15 @@ def main() -> int:
     ratio = greedy / loop
     print(f"ratios: seqkit generate / tutorials loop {ratio:,.0f}x; / eager steps {greedy / eager:,.0f}x; "
           f"/ without XLA {greedy / plain:.1f}x; num_samples 16 / one sample {batch / greedy:.1f}x the tokens/s")
+    with tempfile.TemporaryDirectory() as runs_dir:
+        stream_ms, predict_ms = streaming_cost(runs_dir)
+    print(f"streaming (1-layer LSTM(64), airline, lookback 24, horizon 12): update + forecast {stream_ms:.2f} ms per "
+          f"observation; Run.predict on the history so far {predict_ms:.1f} ms ({predict_ms / stream_ms:.0f}x)")
     checks = [
         (f"seqkit generate {ratio:,.0f}x the tutorials' loop >= {_RATIO_FLOOR}x", ratio >= _RATIO_FLOOR),
         (f"seqkit generate {greedy:,.0f} tokens/s >= {_RATE_FLOOR:,} (batch of one)", greedy >= _RATE_FLOOR),
+        (f"streaming update + forecast {stream_ms:.2f} ms <= {_STREAM_CEILING_MS} ms per observation",
+         stream_ms <= _STREAM_CEILING_MS),
     ]
     for text_, ok in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {text_}")

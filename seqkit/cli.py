@@ -155,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
         "and covariates need future rows in FILE (targets empty, covariates filled)",
     )
     predict.add_argument("--output", metavar="FILE", help="write the forecast as CSV here (default: print it)")
+    predict.add_argument(
+        "--stream",
+        action="store_true",
+        help="read FILE (`-`: standard input) one CSV row at a time as rows arrive and print a forecast line "
+        "after each row, once enough rows have come: the row's time (or number), then every target's steps",
+    )
     predict.set_defaults(handler=_predict)
 
     generate = commands.add_parser("generate", help="continue a prompt with a trained language model")
@@ -315,6 +321,11 @@ def _predict(args: argparse.Namespace) -> int:
     from seqkit.files import atomic_write_text
     from seqkit.inference import load_run
 
+    if args.stream:
+        if args.steps is not None or args.output:
+            raise UsageError("--stream prints a forecast line per input row; it takes neither --steps nor --output")
+        return _stream(load_run(args.run_dir), args.input)
+
     if args.output:
         folder = Path(args.output).parent
         if not folder.is_dir():
@@ -337,6 +348,42 @@ def _predict(args: argparse.Namespace) -> int:
         print(f"wrote {len(forecast)} forecast steps to {args.output}")
     else:
         print(text, end="")
+    return EXIT_OK
+
+
+def _stream(run, source: str) -> int:
+    """`predict --stream`: a forecast line per CSV row of `source` (a file, or `-` for standard input)."""
+    import csv
+
+    live = run.stream()
+    if source != "-" and not Path(source).is_file():
+        raise UsageError(f"--input {source} does not exist (use `-` to read standard input)")
+    handle = sys.stdin if source == "-" else open(source, newline="", encoding="utf-8")  # noqa: SIM115
+    try:
+        rows = csv.reader(handle)
+        header = next(rows, None)
+        if header is None:
+            raise UsageError(f"--input {source} is empty; it needs a header row naming the run's columns")
+        time_column = run.preprocessing.time_column
+        wrote_header = False
+        for number, row in enumerate(rows, 1):
+            if not row:
+                continue
+            observation = dict(zip(header, row, strict=False))
+            live.update(observation)
+            if not live.ready:
+                continue
+            forecast = live.forecast()
+            values = forecast.columns[1:]
+            if not wrote_header:
+                steps = range(1, len(forecast) + 1)
+                print(",".join([time_column or "row", *(f"{name}_{k}" for name in values for k in steps)]))
+                wrote_header = True
+            when = observation.get(time_column, "") if time_column else str(number)
+            print(",".join([when, *(repr(float(v)) for name in values for v in forecast[name])]), flush=True)
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
     return EXIT_OK
 
 

@@ -1,4 +1,4 @@
-"""Inference: finished runs (`Run`, `load_run`), prediction on new data, and text generation with carried state.
+"""Inference: finished runs (`Run`, `load_run`), prediction on new data, streaming forecasts, text generation.
 
 Loaded lazily, so that `import seqkit.inference` does not start Keras.
 """
@@ -16,6 +16,7 @@ _EXPORTS = {
     "inspect": "seqkit.inference.internals",
     "Inspection": "seqkit.inference.internals",
     "sample_next": "seqkit.inference.generation",
+    "StreamingForecaster": "seqkit.inference.streaming",
     "stepping_model": "seqkit.inference.generation",
 }
 

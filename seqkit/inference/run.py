@@ -151,6 +151,24 @@ class Run:
 
         return forecast_steps(self.task, self.model, self.preprocessing, data, steps)
 
+    def stream(self):
+        """A `StreamingForecaster` for this forecast run: `update(observations)`, `forecast()`, `reset()`.
+
+        Example:
+            ```python
+            live = run.stream()
+            live.update(history.tail(24))                    # or one row at a time, as they arrive
+            live.update({"Date": "1961-01", "Passengers": 420})
+            live.forecast()                                  # the next `horizon` steps, as `predict` gives them
+            ```
+
+        Raises:
+            ConfigError: Not a single-series forecast run, a stateful model, or covariates known in advance.
+        """
+        from seqkit.inference.streaming import StreamingForecaster
+
+        return StreamingForecaster(self.task, self.model, self.preprocessing)
+
     def generate(
         self,
         prompt: str,

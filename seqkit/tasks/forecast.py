@@ -229,19 +229,17 @@ class ForecastTask(Task):
         """A forecast as `predict` returns it: the timestamp (or step number 1, 2, ...), then the targets' columns."""
         import pandas as pd
 
-        if forecast.quantiles is None:
-            result = pd.DataFrame(forecast.point, columns=list(preprocessing.targets))
-        else:
-            columns = {}
-            for j, name in enumerate(preprocessing.targets):
-                for k, q in enumerate(self.quantiles):
-                    columns[name if q == 0.5 else f"{name}_q{q:g}"] = forecast.quantiles[:, j, k]
-            result = pd.DataFrame(columns)
         if forecast.times is not None:
-            result.insert(0, preprocessing.time_column or "time", pd.DatetimeIndex(forecast.times))
+            columns = {preprocessing.time_column or "time": pd.DatetimeIndex(forecast.times)}
         else:
-            result.insert(0, "step", np.arange(1, len(result) + 1))
-        return result
+            columns = {"step": np.arange(1, len(forecast.point) + 1)}
+        for j, name in enumerate(preprocessing.targets):
+            if forecast.quantiles is None:
+                columns[name] = forecast.point[:, j]
+                continue
+            for k, q in enumerate(self.quantiles):
+                columns[name if q == 0.5 else f"{name}_q{q:g}"] = forecast.quantiles[:, j, k]
+        return pd.DataFrame(columns)  # built at once: inserting a column after costs more than the whole forecast
 
     def figures(self, history: dict, evaluation: Evaluation, preprocessing, *, best_epoch=None) -> dict:
         """The loss curves, and `forecast.png`: every test origin's whole forecast over the series.
