@@ -238,3 +238,10 @@ def test_three_series_split_at_their_own_boundaries_and_no_scaler_sees_a_sentine
         series_of_first = np.searchsorted([9, 16], starts, side="right")
         series_of_target = np.searchsorted([9, 16], starts + 2, side="right")
         assert (series_of_first == series_of_target).all() and (series_of_first == split.window_series).all()
+
+
+def test_a_panel_is_not_backtested_and_says_so(tmp_path):
+    config = config_from_dict({"data": {"dataset": "us_employment", "series_column": "sector", "lookback": 12}},
+                              source="t")
+    with pytest.raises(ConfigError, match="backtesting a panel"):
+        seqkit.backtest(config, folds=2, runs_dir=tmp_path, verbose=0)

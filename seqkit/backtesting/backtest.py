@@ -161,6 +161,11 @@ def backtest(
     if config.data is None and frame is None:
         raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
     task = task_for(config)
+    if task.name == "forecast_panel":
+        raise ConfigError(
+            "backtesting a panel (`data.series_column`) is not supported yet: its folds would need rolling origins "
+            "within every series. Score it on its test split (`seqkit train`), or backtest one series of it"
+        )
     if task.name != "forecast":
         raise ConfigError(
             f"backtesting is for forecasting tasks, but this config trains a {task.title} model "
