@@ -39,3 +39,46 @@ def test_the_stateful_config_trains(tmp_path):
     assert np.isfinite(run.metrics["results"]["model"]["overall"]["rmse"])
     forecast = run.predict(seqkit.data.load_dataset("synthetic").iloc[:100])
     assert len(forecast) == 1
+
+
+def _stateful_run(tmp_path, frame=None):
+    config = seqkit.ExperimentConfig.model_validate({
+        "data": {"dataset": "synthetic", "synthetic": {"length": 480, "period": 60, "seed": 1}, "lookback": 12,
+                 "stride": 12, "split": {"type": "fraction", "val": 0.2, "test": 0.2}},
+        "model": {"layers": [8], "stateful": True},
+        "train": {"epochs": 2, "batch_size": 4, "shuffle": False, "early_stopping": None},
+        "evaluate": {"plots": False},
+    })
+    return seqkit.train(config, runs_dir=tmp_path, verbose=0)
+
+
+def test_a_stateful_models_splits_are_read_as_it_is_used_warmed_on_the_rows_before(tmp_path):
+    from seqkit.models.predict import predict_streaming, reset_states, score_streaming, warm_up_starts
+
+    run = _stateful_run(tmp_path)
+    prepared = run.task.prepare(preprocessing=run.preprocessing)
+    test = prepared.test
+    starts = warm_up_starts(test)
+    assert starts[-1] + 12 == test.starts[0] and (np.diff(np.r_[starts, test.starts]) == 12).all()
+    # The reference: one stream from the series' start through the test windows, read from row 0 of the batch.
+    reset_states(run.model)
+    outputs = []
+    for start in [*starts, *test.starts]:
+        x, _ = test.gather([start])
+        outputs.append(np.asarray(run.model.predict_on_batch(np.repeat(x, 4, axis=0)))[:1])
+    expected = np.concatenate(outputs[len(starts):])
+    np.testing.assert_allclose(predict_streaming(run.model, test, batch_size=4), expected, atol=1e-6)
+    # A zero state at the split (what evaluation did before) gives other forecasts: the history matters.
+    reset_states(run.model)
+    cold = np.concatenate([np.asarray(run.model.predict_on_batch(np.repeat(test.gather([s])[0], 4, 0)))[:1]
+                           for s in test.starts])
+    assert not np.allclose(cold, expected, atol=1e-4)
+    # The run's logged validation loss at its kept epoch is this same reading of the validation split.
+    best = min(run_history(run)["val_loss"])
+    assert score_streaming(run.model, prepared.val, batch_size=4)["loss"] == pytest.approx(best, rel=1e-5)
+
+
+def run_history(run) -> dict:
+    from seqkit.files import read_history_csv
+
+    return read_history_csv(run.path / "history.csv")[0]

@@ -416,6 +416,15 @@ class Windows(abc.ABC):
     def _batch(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self._gather(self._starts.at(positions))
 
+    def gather(self, starts) -> tuple[np.ndarray, np.ndarray]:
+        """Model-space `(x, y)` of the windows starting at `starts`, whether or not this set holds them.
+
+        `starts` are positions of the same series (`starts` counts them); each window's
+        inputs and targets must lie inside it. A stateful model's evaluation reads the
+        windows before a split this way, to warm its state.
+        """
+        return self._gather(np.asarray(starts, dtype=np.int64).reshape(-1))
+
     def _with_starts(self: _W, starts: WindowStarts) -> _W:
         view = copy.copy(self)
         view._starts = starts

@@ -72,7 +72,8 @@ def predict_windows(model, windows, *, batch_size: int, stateful: bool = False) 
         model: A built `keras.Model`.
         windows: A window set with `dataset(batch_size, shuffle=False)` and `inputs()`.
         batch_size: A stateful model's fixed batch (other models read `PREDICT_CHUNK` windows per call).
-        stateful: Whether the model carries state (then it runs on padded fixed batches).
+        stateful: Whether the model carries state: then the split is read as the model is
+            used, one chronological stream (`predict_streaming`).
 
     Returns:
         The outputs, one per window. A model without fixed batches reads the
@@ -80,6 +81,66 @@ def predict_windows(model, windows, *, batch_size: int, stateful: bool = False) 
         O(windows x lookback).
     """
     if stateful:
-        return predict_array(model, windows.inputs(), stateful_batch=batch_size)
+        return predict_streaming(model, windows, batch_size=batch_size)
     chunks = windows.dataset(max(batch_size, PREDICT_CHUNK), shuffle=False)
     return np.concatenate([_call(model, x) for x, _ in chunks])
+
+
+def warm_up_starts(windows) -> np.ndarray:
+    """The window starts before a split's first window, on its stride, from the series' start: the rows before it."""
+    first, stride = int(windows.starts[0]), windows.stride
+    return np.arange(first - stride, -1, -stride, dtype=np.int64)[::-1]
+
+
+def _stream(model, windows, batch_size: int, step) -> list:
+    """Reset, feed every window before the split (warming the state), then `step(x, y)` each window of it in order.
+
+    A stateful model has a fixed batch: the one chronological stream fills every row of it
+    (the rows compute the same thing; the first is read).
+    """
+    reset_states(model)
+    for start in warm_up_starts(windows):
+        x, _ = windows.gather([start])
+        model.predict_on_batch(np.repeat(x, batch_size, axis=0))
+    results = []
+    for start in windows.starts:
+        x, y = windows.gather([start])
+        results.append(step(np.repeat(x, batch_size, axis=0), np.repeat(y, batch_size, axis=0)))
+    reset_states(model)
+    return results
+
+
+def predict_streaming(model, windows, *, batch_size: int) -> np.ndarray:
+    """A stateful model's outputs for every window of a split, read as the model is used.
+
+    The state is reset, warmed on every window of the series before the split (its
+    `stride` equals its `lookback`, so they tile the rows before it), and carried
+    through the split's windows in order: each forecast comes from the state the
+    whole history before it left, as in training (truncated backpropagation through
+    time), not from a zero state at every batch.
+
+    Args:
+        model: A stateful `keras.Model` with a fixed batch of `batch_size`.
+        windows: A split's window set (consecutive windows `stride == lookback` apart).
+        batch_size: The model's fixed batch.
+
+    Returns:
+        The outputs, one per window, in window order.
+    """
+    if len(windows) == 0:
+        return np.empty((0, *windows.y_spec[1]), dtype=np.float32)
+    outputs = _stream(model, windows, batch_size, lambda x, _y: np.asarray(model.predict_on_batch(x))[:1])
+    return np.concatenate(outputs)
+
+
+def score_streaming(model, windows, *, batch_size: int) -> dict[str, float]:
+    """A stateful model's compiled loss and metrics on a split read as `predict_streaming` reads it.
+
+    Returns:
+        `{"loss": ..., "<metric>": ...}`: the mean over the split's windows of
+        `test_on_batch` on each (every window has the same size, so this is the mean
+        over all its values).
+    """
+    scores = _stream(model, windows, batch_size, lambda x, y: model.test_on_batch(x, y, return_dict=True))
+    return {name: float(np.mean([float(score[name]) for score in scores])) for name in scores[0]}
+

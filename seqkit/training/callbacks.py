@@ -157,6 +157,28 @@ class InMemoryValidation(keras.callbacks.Callback):
         logs.update({f"val_{name}": float(value) for name, value in results.items()})
 
 
+class StreamValidation(keras.callbacks.Callback):
+    """Score a stateful model's validation split as it is used, at each epoch's end, before the callbacks after it.
+
+    The state is warmed on the rows before the split and carried through it
+    (`seqkit.models.predict.score_streaming`), so the logged `val_loss` and
+    `val_<metric>` describe the model its test scores describe. The training
+    state is reset at the next epoch's start anyway.
+    """
+
+    def __init__(self, windows, batch_size: int):
+        super().__init__()
+        self.windows, self.batch_size = windows, batch_size
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        from seqkit.models.predict import score_streaming
+
+        results = score_streaming(self.model, self.windows, batch_size=self.batch_size)
+        logs.update({f"val_{name}": value for name, value in results.items()})
+
+
 class _Resumable:
     """A Keras callback whose counters continue after a resume.
 

@@ -41,6 +41,7 @@ from seqkit.training.callbacks import (
     ResumableEarlyStopping,
     ResumableReduceLROnPlateau,
     RunCheckpoint,
+    StreamValidation,
     best_weights_name,
     keep_state_files,
     read_state,
@@ -410,8 +411,10 @@ def fit_model(
     stateful) is held in memory and scored at each epoch's end before `callbacks`
     run (`InMemoryValidation`: Keras' `validation_data` makes a new dataset
     iterator every epoch, which costs more than a whole epoch of a short
-    series); a larger one goes to Keras as `validation_data`. Either way the
-    logs carry `val_loss` and `val_<metric>` for the callbacks that follow.
+    series); a larger one goes to Keras as `validation_data`. A stateful model's
+    validation is read as the model is used (`StreamValidation`: the state warmed
+    on the rows before the split, then carried through it). Every way, the logs
+    carry `val_loss` and `val_<metric>` for the callbacks that follow.
     """
     batch_size = config.train.effective_batch_size
     stateful = config.model.stateful
@@ -419,8 +422,6 @@ def fit_model(
     has_val = has_validation(prepared)
     if stateful:
         train_windows = train_windows.stream_order(batch_size)
-        if has_val:
-            val_windows = val_windows.stream_order(batch_size)
     remaining = range(initial_epoch, epochs)
     train_data = train_windows.dataset(
         batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful, epochs=remaining
@@ -430,10 +431,12 @@ def fit_model(
         # traces a second time (about half a second per fit on a CPU; a backtest fits once per fold).
         model.optimizer.build(model.trainable_variables)
     first, val_data = [], None
-    if has_val and not stateful and val_windows.nbytes <= VALIDATION_IN_MEMORY_BYTES:
+    if has_val and stateful:  # warmed on the rows before the split, then one stream through it
+        first = [StreamValidation(val_windows, batch_size)]
+    elif has_val and val_windows.nbytes <= VALIDATION_IN_MEMORY_BYTES:
         first = [InMemoryValidation(*val_windows.arrays())]
     elif has_val:
-        val_data = val_windows.dataset(batch_size, shuffle=False, seed=None, drop_remainder=stateful)
+        val_data = val_windows.dataset(batch_size, shuffle=False, seed=None)
     return model.fit(
         train_data,
         validation_data=val_data,
