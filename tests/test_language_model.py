@@ -110,12 +110,14 @@ def test_num_samples_come_back_as_a_list_sampled_side_by_side(lm_run):
 def test_the_run_builds_its_sampling_loop_once_and_stops_tracing(lm_run):
     import keras
 
+    lm_run._generator = None  # a loop of its own: other tests of the module may have traced the shared one
     lm_run.generate("the ", 3)
     generator = lm_run._generator
-    lm_run.generate("a", 7, temperature=0.5, top_k=3, num_samples=2)  # every size new: traced with unknown sizes
+    # Every padded size new (prompt 4 -> 32 characters, length 3 -> 20, 1 -> 2 samples): traced with unknown sizes.
+    lm_run.generate("a quick brown fox jumps over it", 20, temperature=0.5, top_k=3, num_samples=2)
     tensorflow = keras.backend.backend() == "tensorflow"
     traces = generator.loop.predict_function.experimental_get_tracing_count() if tensorflow else None
-    for prompt, length, num_samples in [("the dog ", 11, 3), ("on the mat", 5, None), ("x", 30, 16)]:
+    for prompt, length, num_samples in [("the dog ", 11, 3), ("on the mat", 5, None), ("x", 40, 16)]:
         lm_run.generate(prompt, length, temperature=0.5, top_k=3, top_p=0.9, num_samples=num_samples, seed=1)
     assert lm_run._generator is generator
     if traces is not None:

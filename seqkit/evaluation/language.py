@@ -55,6 +55,55 @@ def unigram_baseline(train_ids: np.ndarray, test_targets: np.ndarray, vocab_size
     return _scores(float(-log_p[targets].mean()), int(targets.size))
 
 
+class TokenScores:
+    """Cross-entropy and accuracy of next-token distributions, accumulated batch by batch.
+
+    A language model's outputs are `(windows, length, vocab_size)` floats, far more
+    than its targets: scoring a split one batch at a time keeps memory O(batch).
+    `token_metrics` is one `add` and `result`.
+    """
+
+    def __init__(self) -> None:
+        self.log_sum, self.hits, self.count = 0.0, 0, 0
+
+    def add(self, y_true_ids: np.ndarray, probabilities: np.ndarray) -> TokenScores:
+        """Score one batch: int `(...)` target ids (padding, 0, ignored) and float `(..., vocab_size)` outputs.
+
+        Raises:
+            DataError: shapes that do not match, or ids outside the vocabulary.
+        """
+        probabilities = np.asarray(probabilities)
+        y = np.asarray(y_true_ids)
+        if probabilities.ndim < 1 or probabilities.shape[:-1] != y.shape:
+            raise DataError(
+                f"`probabilities` must have shape {y.shape} + (vocab_size,), one distribution per target id; "
+                f"received {probabilities.shape}."
+            )
+        vocab_size = probabilities.shape[-1]
+        y = _check_ids(y, vocab_size, "y_true_ids")
+        flat = probabilities.reshape(-1, vocab_size)
+        keep = np.flatnonzero(y != PAD_ID)
+        for begin in range(0, keep.size, _CHUNK * 16):
+            rows = keep[begin : begin + _CHUNK * 16]
+            block, truth = flat[rows], y[rows]
+            self.log_sum += float(
+                np.log(np.maximum(block[np.arange(len(rows)), truth].astype(np.float64), 1e-12)).sum()
+            )
+            self.hits += int((block.argmax(axis=1) == truth).sum())
+        self.count += int(keep.size)
+        return self
+
+    def result(self) -> dict:
+        """`cross_entropy`, `perplexity`, `bits_per_token`, `accuracy` and `tokens` over every batch added.
+
+        Raises:
+            DataError: No target was scored.
+        """
+        if self.count == 0:
+            raise DataError("`y_true_ids` holds no token (only padding). Give the targets to score.")
+        return _scores(-self.log_sum / self.count, self.count, accuracy=self.hits / self.count)
+
+
 def token_metrics(y_true_ids: np.ndarray, probabilities: np.ndarray) -> dict:
     """Cross-entropy, perplexity and accuracy of predicted next-token distributions.
 
@@ -69,26 +118,7 @@ def token_metrics(y_true_ids: np.ndarray, probabilities: np.ndarray) -> dict:
     Raises:
         DataError: shapes that do not match, ids outside the vocabulary, or no target.
     """
-    probabilities = np.asarray(probabilities)
-    y = np.asarray(y_true_ids)
-    if probabilities.ndim < 1 or probabilities.shape[:-1] != y.shape:
-        raise DataError(
-            f"`probabilities` must have shape {y.shape} + (vocab_size,), one distribution per target id; "
-            f"received {probabilities.shape}."
-        )
-    vocab_size = probabilities.shape[-1]
-    y = _check_ids(y, vocab_size, "y_true_ids")
-    flat = probabilities.reshape(-1, vocab_size)
-    keep = np.flatnonzero(y != PAD_ID)
-    if keep.size == 0:
-        raise DataError("`y_true_ids` holds no token (only padding). Give the targets to score.")
-    log_sum, hits = 0.0, 0
-    for begin in range(0, keep.size, _CHUNK * 16):
-        rows = keep[begin : begin + _CHUNK * 16]
-        block, truth = flat[rows], y[rows]
-        log_sum += float(np.log(np.maximum(block[np.arange(len(rows)), truth].astype(np.float64), 1e-12)).sum())
-        hits += int((block.argmax(axis=1) == truth).sum())
-    return _scores(-log_sum / keep.size, int(keep.size), accuracy=hits / keep.size)
+    return TokenScores().add(y_true_ids, probabilities).result()
 
 
 def _check_ids(ids: np.ndarray, vocab_size: int, name: str) -> np.ndarray:

@@ -65,6 +65,16 @@ def predict_array(model, x: np.ndarray, *, stateful_batch: int | None = None) ->
     return np.concatenate(outputs)[:n]
 
 
+def output_chunks(model, windows, *, batch_size: int):
+    """`(targets, outputs)` NumPy pairs, a chunk of windows at a time, in window order (a stateless model).
+
+    For scores that need not hold every output at once (a language model's are
+    `(windows, length, vocab_size)`).
+    """
+    for x, y in windows.dataset(max(batch_size, PREDICT_CHUNK // 8), shuffle=False):
+        yield np.asarray(y), _call(model, x)
+
+
 def predict_windows(model, windows, *, batch_size: int, stateful: bool = False) -> np.ndarray:
     """The model's outputs for every window of a split, in window order.
 

@@ -76,14 +76,21 @@ class LanguageModelTask(Task):
         return f"{split_counts(prepared)} (sequence length {prepared.spec.lookback}, vocabulary {spec.vocab_size})"
 
     def evaluate_split(self, model, prepared, windows, split: str) -> Evaluation:
-        from seqkit.evaluation import language_model_table, token_metrics, unigram_baseline
+        from seqkit.evaluation import language_model_table, unigram_baseline
+        from seqkit.evaluation.language import TokenScores
+        from seqkit.models.predict import output_chunks
 
         windows = windows.with_stride(windows.lookback)  # score every token once
         targets = windows.targets()
-        probabilities = self.predict_windows(model, windows)
+        scores = TokenScores()
+        if self.config.model.stateful:  # one stream through the split, as the model is used
+            scores.add(targets, self.predict_windows(model, windows))
+        else:  # a batch at a time: the outputs (windows x length x vocabulary) are never held at once
+            for y, probabilities in output_chunks(model, windows, batch_size=self.config.train.effective_batch_size):
+                scores.add(y, probabilities)
         start, stop = prepared.spans["train"]
         results = {
-            "model": token_metrics(targets, probabilities),
+            "model": scores.result(),
             "unigram": unigram_baseline(prepared.ids[start:stop], targets, prepared.spec.vocab_size),
         }
         table = language_model_table(results, level=prepared.spec.level)
