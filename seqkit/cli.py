@@ -220,7 +220,7 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from seqkit.training import resume, train
+    from seqkit.training import resume, train  # neither imports Keras before the config's backend is set
 
     verbose = 0 if args.quiet else "auto"
     command = "seqkit " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else None

@@ -12,7 +12,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "seqkit"
 
 # Top to bottom. Modules at the package's top that every layer may use:
-NEUTRAL = {"errors", "exports", "files", "quiet", "reference"}
+NEUTRAL = {"backend", "errors", "exports", "files", "quiet", "reference"}
 LAYERS = [
     {"config"},
     {"data", "models", "evaluation"},

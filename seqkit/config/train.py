@@ -69,6 +69,9 @@ class TrainConfig(Section):
         device: `auto` uses a GPU when there is one.
         mixed_precision: Compute in float16 on GPU (outputs stay float32).
         threads: CPU threads for TensorFlow's ops; `auto` picks a measured default.
+        backend: The Keras backend, `tensorflow` or `jax` (`pip install -e ".[jax]"`), set
+            before Keras is imported; `auto`: a Keras already imported keeps its backend,
+            else TensorFlow. The `KERAS_BACKEND` environment variable wins over it.
     """
 
     epochs: int = Field(default=50, gt=0)
@@ -81,6 +84,7 @@ class TrainConfig(Section):
     device: Literal["auto", "cpu", "gpu"] = "auto"
     mixed_precision: bool = False
     threads: Literal["auto"] | Annotated[int, Field(gt=0)] = "auto"
+    backend: Literal["auto", "tensorflow", "jax"] = "auto"
 
     @property
     def effective_batch_size(self) -> int:
