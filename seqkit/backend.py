@@ -42,8 +42,10 @@ def choose_backend(requested: str = "auto") -> str:
     wanted = env or ("tensorflow" if requested == "auto" else requested)
     if wanted not in BACKENDS:
         raise ConfigError(f"`KERAS_BACKEND` is {wanted!r}; seqkit runs on {' or '.join(BACKENDS)}. Unset or change it.")
-    if importlib.util.find_spec(wanted) is None:
-        extra = ' (`pip install -e ".[jax]"`)' if wanted == "jax" else ""
-        raise ConfigError(f"the {wanted!r} backend is not installed; install it{extra} or choose another backend")
+    # TensorFlow is a dependency, and not looked up here: its first lookup is the one `seqkit.quiet` keeps quiet.
+    if wanted == "jax" and importlib.util.find_spec("jax") is None:
+        raise ConfigError(
+            'the \'jax\' backend is not installed; install it (`pip install -e ".[jax]"`) or choose another backend'
+        )
     os.environ["KERAS_BACKEND"] = wanted
     return wanted

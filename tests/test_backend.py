@@ -52,3 +52,9 @@ def test_seqkit_train_reads_the_backend_from_the_config_before_keras_starts(tmp_
     done = _fresh(code)
     assert done.returncode == 0, done.stderr[-1500:]
     assert done.stdout.split()[-2:] == ["tensorflow", "tensorflow"]
+
+
+def test_choosing_the_backend_leaves_tensorflows_start_up_quiet():
+    # seqkit keeps TensorFlow's C++ start-up notices off stderr on its first import; choosing must not spend that.
+    done = _fresh("import seqkit; from seqkit.backend import choose_backend; choose_backend('auto'); import keras")
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-500:]
