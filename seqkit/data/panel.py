@@ -209,22 +209,7 @@ class PanelWindows(Windows):
         self._ends = np.asarray(offsets[1:], dtype=np.int64)
         self._counts = np.array([len(part) for part in parts], dtype=np.int64)
         starts = np.concatenate([offsets[i] + part.starts for i, part in enumerate(parts)]).astype(np.int64)
-        self._inner = WindowSet(
-            scaled,
-            name=name,
-            lookback=first.lookback,
-            horizon=first.horizon,
-            gap=first.gap,
-            stride=first.stride,
-            starts=starts,
-            n_features=first.n_features,
-            target_index=first.target_index,
-            window_norm=first.window_norm,
-            window_norm_mode=first.window_norm_mode,
-            window_norm_period=first.window_norm_period,
-            future_index=first.future_index,
-            fixed_index=first.fixed_index,
-        )
+        self._inner = first.over(scaled, starts)
         self._starts = self._inner._starts
         self._target_offset = first._target_offset
 

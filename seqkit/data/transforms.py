@@ -291,15 +291,16 @@ def window_inputs(
         inputs are) and zeros after: one tensor, which the model splits into its
         recurrent input and its future branch (`seqkit.models.KnownFuture`).
     """
-    kept = block[:, :, list(fixed_index)].copy() if ref is not None and len(fixed_index) else None
+    fixed, future_index = list(fixed_index), list(future_index)
+    kept = block[:, :, fixed].copy() if ref is not None and fixed else None
     block = apply_window_norm(block, ref, mode)
     if kept is not None:
-        block[:, :, list(fixed_index)] = kept
+        block[:, :, fixed] = kept
     inputs = block if n_features == block.shape[2] else block[:, :, :n_features]
-    if not len(future_index):
+    if not future_index:
         return np.ascontiguousarray(inputs)
-    known = np.ascontiguousarray(future[:, :, list(future_index)], dtype=np.float32)
-    moving = [k for k, j in enumerate(future_index) if j not in set(fixed_index)]
+    known = np.ascontiguousarray(future[:, :, future_index], dtype=np.float32)
+    moving = [k for k, j in enumerate(future_index) if j not in fixed]
     if ref is not None and moving:
         columns = [future_index[k] for k in moving]
         known[:, :, moving] = apply_window_norm(known[:, :, moving], ref[:, :, columns], mode)

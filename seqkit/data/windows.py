@@ -631,6 +631,29 @@ class WindowSet(Windows):
         self._input_rows = window_rows(series, 0, n_time - lookback + 1, lookback)
         self._target_rows = window_rows(series, self._target_offset, last_start + 1, horizon)
 
+    def over(self, series: np.ndarray, starts: np.ndarray) -> WindowSet:
+        """Windows of this set's geometry and normalisation over another array, starting at `starts`.
+
+        For batching from a larger array that holds this set's rows among others (a panel's
+        every series end to end); `to_original` stays with this set, which knows its series.
+        """
+        return WindowSet(
+            series,
+            name=self.name,
+            lookback=self.lookback,
+            horizon=self.horizon,
+            gap=self.gap,
+            stride=self.stride,
+            starts=starts,
+            n_features=self.n_features,
+            target_index=self.target_index,
+            window_norm=self.window_norm,
+            window_norm_mode=self.window_norm_mode,
+            window_norm_period=self.window_norm_period,
+            future_index=self.future_index,
+            fixed_index=self.fixed_index,
+        )
+
     def __repr__(self) -> str:
         return (
             f"WindowSet({self.name!r}, windows={len(self)}, lookback={self.lookback}, horizon={self.horizon}, "

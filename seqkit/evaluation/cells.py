@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from seqkit.errors import ConfigError
+from seqkit.evaluation.plots import figure_grid
 
 _EQUATIONS = {
     "rnn": ["h_t = tanh(x_t W + h_{t-1} U + b)"],
@@ -71,15 +72,6 @@ _COLOURS = {"io": "#f2f2f2", "op": "#fff2cc", "gate": "#dae8fc"}
 _TITLES = {"rnn": "SimpleRNN cell", "lstm": "LSTM cell", "gru": "GRU cell (Keras' reset_after)"}
 
 
-def _figure(width: float, height: float, rows: int = 1, cols: int = 1):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, fig.subplots(rows, cols, squeeze=False)
-
-
 def draw_cell(kind: str = "lstm"):
     """The cell's gates and data flow, with its equations beside.
 
@@ -97,7 +89,7 @@ def draw_cell(kind: str = "lstm"):
     from matplotlib.patches import FancyBboxPatch
 
     nodes, edges = _LAYOUT[kind]
-    fig, axes = _figure(11, 4.2, 1, 2)
+    fig, axes = figure_grid(11, 4.2, 1, 2, sharex=False)
     ax, text = axes[0]
     for name, (x, y, label, style) in nodes.items():
         width = 1.3 if style == "gate" else (1.5 if style == "io" else 0.9)
@@ -153,7 +145,7 @@ def plot_gates(inspection, *, layer: str | None = None, window: int = 0, units: 
     if trace.cell_states is not None:
         panels["cell state c_t"] = trace.cell_states
     panels["output h_t"] = trace.outputs
-    fig, axes = _figure(9, 1.6 * len(panels) + 0.6, len(panels), 1)
+    fig, axes = figure_grid(9, 1.6 * len(panels) + 0.6, len(panels), sharex=False)
     steps = np.arange(trace.outputs.shape[1])
     for ax, (title, values) in zip(axes[:, 0], panels.items(), strict=True):
         if isinstance(values, tuple):  # the input window, one line per feature
@@ -185,7 +177,7 @@ def plot_gradient_norms(norms: Mapping[str, np.ndarray], *, title: str | None = 
     """
     if not norms:
         raise ConfigError("`norms` is empty; give at least one model's gradient norms")
-    fig, axes = _figure(8, 3.5)
+    fig, axes = figure_grid(8, 3.5)
     ax = axes[0, 0]
     for label, values in norms.items():
         values = np.asarray(values, dtype=np.float64)

@@ -28,7 +28,8 @@ from seqkit.evaluation.comparison import check_targets_inside
 from seqkit.files import atomic_path
 
 
-def _new_figure(width: float, height: float, rows: int = 1):
+def figure_grid(width: float, height: float, rows: int = 1, cols: int = 1, *, sharex: bool = True):
+    """A Figure (no pyplot: nothing global, safe in threads and notebooks) and its `(rows, cols)` axes."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -38,8 +39,12 @@ def _new_figure(width: float, height: float, rows: int = 1):
         ) from e
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
-    return fig, axes
+    return fig, fig.subplots(rows, cols, sharex=sharex, squeeze=False)
+
+
+def _new_figure(width: float, height: float, rows: int = 1):
+    fig, axes = figure_grid(width, height, rows)
+    return fig, axes[:, 0]
 
 
 def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 100) -> Path:

@@ -152,14 +152,10 @@ class StreamingForecaster:
                 f"{_ORIGIN} has {len(self._rows)} observation(s); a forecast reads the last {self.need}. "
                 f"Send {self.need - len(self._rows)} more."
             )
-        from seqkit.tasks.forecast import Forecast
-
         times = None if self._last is None else pd.DatetimeIndex([self._last])  # a forecast reads only the last
         x, context = self.transform.inputs_at_end(self._rows, times, origin=_ORIGIN)
         y_model = np.asarray(self._model.predict_on_batch(x))
-        point, y_q = self.task._levels_to_original(y_model, lambda y: self.transform.to_original(y, context))
-        forecast = Forecast(point[0], None if y_q is None else y_q[0], getattr(context, "times", None))
-        return self.task.forecast_frame(self.transform, forecast)
+        return self.task.forecast_frame(self.transform, self.task.forecast_of(self.transform, y_model, context))
 
     # ------------------------------------------------------------------ input
 

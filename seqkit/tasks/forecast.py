@@ -221,7 +221,15 @@ class ForecastTask(Task):
         from seqkit.models import predict_array
 
         x, context = preprocessing.inputs_at_end(series, time_index, origin=origin, future=future)
-        y_model = predict_array(model, x, stateful_batch=self.fixed_batch)
+        return self.forecast_of(preprocessing, predict_array(model, x, stateful_batch=self.fixed_batch), context)
+
+    def forecast_of(self, preprocessing, y_model: np.ndarray, context) -> Forecast:
+        """One window's model output `(1, horizon, n_targets[, n_levels])` as a `Forecast` in original units.
+
+        Args:
+            preprocessing: The fitted `Transform` that made the window (`inputs_at_end`).
+            context: Its `ForecastContext`; its `times` become the forecast's.
+        """
         point, y_q = self._levels_to_original(y_model, lambda y: preprocessing.to_original(y, context))
         return Forecast(point[0], None if y_q is None else y_q[0], getattr(context, "times", None))
 

@@ -7,7 +7,7 @@ import numpy as np
 from seqkit.errors import RunError
 from seqkit.models.spec import SequenceSpec
 from seqkit.tasks.base import Evaluation, Task, count, split_counts
-from seqkit.tasks.forecast import Forecast, ForecastTask
+from seqkit.tasks.forecast import ForecastTask
 
 
 class PanelForecastTask(ForecastTask):
@@ -179,12 +179,7 @@ class PanelForecastTask(ForecastTask):
         y_model = predict_array(model, np.concatenate(inputs))
         frames = []
         for k, (name, _) in enumerate(groups):
-            transform, context = transforms[k], contexts[k]
-            point, y_q = self._levels_to_original(
-                y_model[k : k + 1], lambda y, t=transform, c=context: t.to_original(y, c)
-            )
-            forecast = Forecast(point[0], None if y_q is None else y_q[0], getattr(context, "times", None))
-            frame = self.forecast_frame(transform, forecast)
+            frame = self.forecast_frame(transforms[k], self.forecast_of(transforms[k], y_model[k : k + 1], contexts[k]))
             frame.insert(0, preprocessing.series_column, name)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
