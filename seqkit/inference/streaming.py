@@ -88,58 +88,37 @@ class StreamingForecaster:
             DataError: A missing column, a cell that is not a finite number, or a
                 timestamp that does not follow the previous one on the run's grid.
         """
-        if isinstance(observations, dict) and self._append_one(observations):
-            return
-        frame = self._frame(observations)
-        values = np.empty((len(frame), len(self.transform.columns)))
-        for j, name in enumerate(self.transform.columns):
-            column = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
-            bad = np.flatnonzero(~np.isfinite(column))
-            if bad.size:
-                raise DataError(
-                    f"{_ORIGIN}: observation {self.seen + int(bad[0]) + 1} has {frame[name].iloc[bad[0]]!r} in column "
-                    f"{name!r}, which is not a finite number. Send complete observations."
-                )
-            values[:, j] = column
-        times = self._times_of(frame)
-        self._rows = np.concatenate([self._rows, values])[-self.need :]
-        if times is not None:
-            self._last = times[-1]
-        self.seen += len(frame)
-
-    def _append_one(self, observation: dict) -> bool:
-        """Append one well-formed observation without pandas (the common, live case); False: take the checked path.
-
-        Anything unusual (a missing column, a cell that is not a plain number, a timestamp off the grid)
-        returns False, so `update` reads it again through the path whose messages name the problem.
-        """
-        try:
-            values = np.array([float(observation[name]) for name in self.transform.columns])
-        except (KeyError, TypeError, ValueError):
-            return False
-        if not np.isfinite(values).all():
-            return False
-        column = self.transform.time_column
-        stamp = None
-        if column is not None and column in observation:
-            try:
-                value, layout = observation[column], self.transform.time_format
-                stamp = pd.Timestamp(
-                    datetime.datetime.strptime(value, layout) if layout and isinstance(value, str) else value
-                )
-            except (ValueError, TypeError):
-                return False
-            if self._last is not None and self._step is not None and stamp != self._last + self._step:
-                return False
-        if len(self._rows) < self.need:
-            self._rows = np.concatenate([self._rows, values[None, :]])
-        else:  # a fixed-size window: shift it by one row in place
+        values, cell, stamps = self._parse(observations)
+        bad = np.argwhere(~np.isfinite(values))
+        if bad.size:
+            row, j = (int(k) for k in bad[0])
+            raise DataError(
+                f"{_ORIGIN}: observation {self.seen + row + 1} has {cell(row, j)!r} in column "
+                f"{self.transform.columns[j]!r}, which is not a finite number. Send complete observations."
+            )
+        if stamps is not None:
+            self._check_steps(stamps)
+            self._last = stamps[-1]
+        if len(values) == 1 and len(self._rows) == self.need:  # the live case: shift the window by one row
             self._rows[:-1] = self._rows[1:]
-            self._rows[-1] = values
-        if stamp is not None:
-            self._last = stamp
-        self.seen += 1
-        return True
+            self._rows[-1] = values[0]
+        else:
+            self._rows = np.concatenate([self._rows, values])[-self.need :]
+        self.seen += len(values)
+
+    def _check_steps(self, stamps: list) -> None:
+        """Each timestamp must be the run's next step after the one before (the first: after the last observation)."""
+        if self._step is None:
+            return
+        previous = self._last
+        for k, stamp in enumerate(stamps):
+            if previous is not None and stamp != previous + self._step:
+                raise DataError(
+                    f"{_ORIGIN}: observation {self.seen + k + 1} is at {stamp}, but the run's "
+                    f"{self.transform.frequency!r} steps put the next one at {previous + self._step}. Send the "
+                    "observations in order, one per step (fill a missing one)."
+                )
+            previous = stamp
 
     def forecast(self) -> pd.DataFrame:
         """The next `horizon` steps after the last observation, in original units (as `Run.predict` returns them).
@@ -159,45 +138,60 @@ class StreamingForecaster:
 
     # ------------------------------------------------------------------ input
 
-    def _frame(self, observations) -> pd.DataFrame:
+    def _parse(self, observations):
+        """`(values, cell, stamps)`: float64 `(n, n_columns)` (NaN where a cell is no number), `cell(row, j)` the
+        cell as given (for messages), and the rows' timestamps (None without a time column)."""
+        columns = self.transform.columns
+        time_column, layout = self.transform.time_column, self.transform.time_format
+        if isinstance(observations, dict):  # one observation, read without pandas: the live path
+            self._require(observations)
+            values = np.array([[_number(observations[name]) for name in columns]])
+            stamps = None
+            if time_column is not None and time_column in observations:
+                stamps = [_timestamp(observations[time_column], layout)]
+            return values, lambda _row, j: observations[columns[j]], stamps
         if isinstance(observations, pd.DataFrame):
             frame = observations
-        elif isinstance(observations, dict):
-            frame = pd.DataFrame([observations])
         else:
             array = np.atleast_2d(np.asarray(observations, dtype=np.float64))
-            if array.ndim != 2 or array.shape[1] != len(self.transform.columns):
+            if array.ndim != 2 or array.shape[1] != len(columns):
                 raise DataError(
-                    f"an array observation must have {len(self.transform.columns)} value(s) per row, in the run's "
-                    f"column order {self.transform.columns}; received shape {np.shape(observations)}"
+                    f"an array observation must have {len(columns)} value(s) per row, in the run's column order "
+                    f"{columns}; received shape {np.shape(observations)}"
                 )
-            frame = pd.DataFrame(array, columns=list(self.transform.columns))
-        missing = [name for name in self.transform.columns if name not in frame.columns]
+            frame = pd.DataFrame(array, columns=list(columns))
+        self._require(frame)
+        values = np.stack(
+            [pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64) for name in columns], axis=1
+        )
+        stamps = None
+        if time_column is not None and time_column in frame.columns:
+            stamps = [_timestamp(value, layout) for value in frame[time_column]]
+        return values, lambda row, j: frame[columns[j]].iloc[row], stamps
+
+    def _require(self, observations) -> None:
+        missing = [name for name in self.transform.columns if name not in observations]
         if missing:
             raise DataError(
                 f"{_ORIGIN}: the observations lack column(s) {missing}; the run reads {self.transform.columns}."
             )
-        return frame
 
-    def _times_of(self, frame: pd.DataFrame) -> pd.DatetimeIndex | None:
-        column = self.transform.time_column
-        if column is None or column not in frame.columns:
-            return None
-        try:
-            times = pd.DatetimeIndex(pd.to_datetime(frame[column], format=self.transform.time_format))
-        except (ValueError, TypeError) as error:
-            raise DataError(f"{_ORIGIN}: column {column!r} holds a value that is not a timestamp ({error})") from None
-        if self.transform.frequency is not None:
-            previous = self._last
-            start = previous if previous is not None else times[0]
-            expected = pd.date_range(start, periods=len(times) + (previous is not None), freq=self.transform.frequency)
-            expected = expected[1:] if previous is not None else expected
-            wrong = np.flatnonzero(times != expected)
-            if wrong.size:
-                k = int(wrong[0])
-                raise DataError(
-                    f"{_ORIGIN}: observation {self.seen + k + 1} is at {times[k]}, but the run's "
-                    f"{self.transform.frequency!r} steps put the next one at {expected[k]}. Send the observations "
-                    "in order, one per step (fill a missing one)."
-                )
-        return times
+
+def _number(value) -> float:
+    """A cell as a float; NaN when it is no number (the caller names it)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _timestamp(value, layout: str | None) -> pd.Timestamp:
+    """A time cell as a Timestamp (`strptime` with the run's format: far cheaper than pandas' parser for one value).
+
+    Raises:
+        DataError: The cell is not a timestamp.
+    """
+    try:
+        return pd.Timestamp(datetime.datetime.strptime(value, layout) if layout and isinstance(value, str) else value)
+    except (ValueError, TypeError) as error:
+        raise DataError(f"{_ORIGIN}: {value!r} is not a timestamp ({error})") from None
