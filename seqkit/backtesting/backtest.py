@@ -162,10 +162,9 @@ def backtest(
         raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
     task = task_for(config)
     if task.name == "forecast_panel":
-        raise ConfigError(
-            "backtesting a panel (`data.series_column`) is not supported yet: its folds would need rolling origins "
-            "within every series. Score it on its test split (`seqkit train`), or backtest one series of it"
-        )
+        from seqkit.tasks.panel import NOT_BACKTESTED
+
+        raise ConfigError(NOT_BACKTESTED)
     if task.name != "forecast":
         raise ConfigError(
             f"backtesting is for forecasting tasks, but this config trains a {task.title} model "

@@ -10,6 +10,13 @@ from seqkit.tasks.base import Evaluation, Task, count, split_counts
 from seqkit.tasks.forecast import ForecastTask
 
 
+NOT_BACKTESTED = (
+    "backtesting a panel (`data.series_column`) is not supported yet: its folds would need rolling origins within "
+    "every series. Score it on its test split (`seqkit train`), or backtest one series of it"
+)
+"""Why a panel is not backtested (said by `seqkit.backtest` before any fold, and by `prepare` for a fold's rows)."""
+
+
 class PanelForecastTask(ForecastTask):
     """Forecast every series of a panel (`data.series_column`) with one model.
 
@@ -52,10 +59,7 @@ class PanelForecastTask(ForecastTask):
         from seqkit.evaluation.comparison import check_season
 
         if rows is not None:
-            raise ConfigError(
-                "backtesting a panel (`data.series_column`) is not supported yet: its folds would need rolling "
-                "origins within every series. Score it on its test split (`seqkit train`), or backtest one series"
-            )
+            raise ConfigError(NOT_BACKTESTED)
         prepared = prepare_panel(
             self.config.data, frame=data, base_dir=self.config.base_dir, preprocessing=preprocessing,
             series_index=self._series_index,
