@@ -9,7 +9,6 @@ from seqkit.models.spec import SequenceSpec
 from seqkit.tasks.base import Evaluation, Task, count, split_counts
 from seqkit.tasks.forecast import ForecastTask
 
-
 NOT_BACKTESTED = (
     "backtesting a panel (`data.series_column`) is not supported yet: its folds would need rolling origins within "
     "every series. Score it on its test split (`seqkit train`), or backtest one series of it"
