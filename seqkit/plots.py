@@ -82,9 +82,9 @@ def loss_curves(source):
 
 
 def _one(source, name: str, what: str):
-    figures = run_figures(source)
+    run = _run(source)
+    figures = run_figures(run)
     if name not in figures:
-        run = _run(source)
         raise RunError(f"a {run.task.title} run draws no {what}; its plots are {sorted(figures)}")
     return figures[name]
 

@@ -390,17 +390,20 @@ def _number(preprocessing: PanelPreprocessing, name: str) -> int:
 
 def _fit(config: DataConfig, ids: list[str], loaded) -> PanelPreprocessing:
     """Fit one transform per series, or one on every series' training rows (`transform.scope`)."""
-    pieces = [(table.values, plan.fit_rows, sentence(table.origin)) for table, plan in loaded]
-    table = loaded[0][0]
-    pooled = Transform.fit_pooled(
-        pieces, table.columns, table.features, table.targets, config,
-        time_column=table.time_column, time_format=table.time_format, frequency=table.frequency,
-    )
-    if config.transform.scope == "global":
+    per_series = config.transform.scope == "per_series"
+    pooled = None
+    if not per_series or config.window_norm.type == "auto":  # per series, pooled only to decide `auto`
+        pieces = [(table.values, plan.fit_rows, sentence(table.origin)) for table, plan in loaded]
+        table = loaded[0][0]
+        pooled = Transform.fit_pooled(
+            pieces, table.columns, table.features, table.targets, config,
+            time_column=table.time_column, time_format=table.time_format, frequency=table.frequency,
+        )
+    if not per_series:
         return PanelPreprocessing(config.series_column, ids, "global", [pooled])
     # `window_norm: auto` is decided once for the panel: one global model reads windows normalised one way.
     resolved = config
-    if config.window_norm.type == "auto":
+    if pooled is not None:
         resolved = config.model_copy(
             update={"window_norm": config.window_norm.model_copy(update={"type": pooled.window_norm}),
                     "period": pooled.window_norm_period or config.period}
@@ -408,6 +411,7 @@ def _fit(config: DataConfig, ids: list[str], loaded) -> PanelPreprocessing:
     transforms = []
     for table, plan in loaded:
         transform = fit_transform(resolved, table, plan)
-        transform.window_norm_choice = pooled.window_norm_choice
+        if pooled is not None:
+            transform.window_norm_choice = pooled.window_norm_choice
         transforms.append(transform)
     return PanelPreprocessing(config.series_column, ids, "per_series", transforms)
