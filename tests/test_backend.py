@@ -18,8 +18,10 @@ def _fresh(code: str, **env) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=300)
 
 
-def test_once_keras_is_imported_auto_keeps_it_and_another_backend_is_refused():
+def test_once_keras_is_imported_auto_keeps_it_and_another_backend_is_refused(monkeypatch):
     import keras
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)  # set, it would win over the config (the next test)
 
     current = keras.backend.backend()
     assert choose_backend("auto") == current == choose_backend(current)

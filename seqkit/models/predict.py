@@ -111,13 +111,28 @@ def _stream(model, windows, batch_size: int, step) -> list:
     reset_states(model)
     for start in warm_up_starts(windows):
         x, _ = windows.gather([start])
-        model.predict_on_batch(np.repeat(x, batch_size, axis=0))
+        _call(model, np.repeat(x, batch_size, axis=0))
     results = []
     for start in windows.starts:
         x, y = windows.gather([start])
         results.append(step(np.repeat(x, batch_size, axis=0), np.repeat(y, batch_size, axis=0)))
     reset_states(model)
     return results
+
+
+def _score_and_carry(model, x, y) -> dict:
+    """`test_on_batch` on one batch from the current state, the state then carried past it.
+
+    TensorFlow's `test_on_batch` writes the layers' new state back; JAX's computes from
+    the state but keeps its update to itself (as `predict_on_batch` does), so there the
+    state is carried by a direct call, which writes it back on both backends.
+    """
+    import keras
+
+    score = model.test_on_batch(x, y, return_dict=True)
+    if keras.backend.backend() != "tensorflow":
+        _call(model, x)
+    return score
 
 
 def predict_streaming(model, windows, *, batch_size: int) -> np.ndarray:
@@ -139,7 +154,7 @@ def predict_streaming(model, windows, *, batch_size: int) -> np.ndarray:
     """
     if len(windows) == 0:
         return np.empty((0, *windows.y_spec[1]), dtype=np.float32)
-    outputs = _stream(model, windows, batch_size, lambda x, _y: np.asarray(model.predict_on_batch(x))[:1])
+    outputs = _stream(model, windows, batch_size, lambda x, _y: _call(model, x)[:1])
     return np.concatenate(outputs)
 
 
@@ -151,6 +166,6 @@ def score_streaming(model, windows, *, batch_size: int) -> dict[str, float]:
         `test_on_batch` on each (every window has the same size, so this is the mean
         over all its values).
     """
-    scores = _stream(model, windows, batch_size, lambda x, y: model.test_on_batch(x, y, return_dict=True))
+    scores = _stream(model, windows, batch_size, lambda x, y: _score_and_carry(model, x, y))
     return {name: float(np.mean([float(score[name]) for score in scores])) for name in scores[0]}
 

@@ -288,8 +288,8 @@ def _train_and_save(
     checkpoint.early_stopping, checkpoint.plateau, callbacks = schedule_callbacks(
         config, monitor, stopping_state=stopping_state, plateau_state=plateau_state
     )
-    if runtime.backend == "tensorflow":
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
+    # TensorBoard's writer is TensorFlow's, which the data pipeline imports on every backend.
+    callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
     callbacks.append(checkpoint)  # after early stopping: it records this epoch's counter
     callbacks.extend(extra_callbacks or [])
 
