@@ -12,8 +12,8 @@ import pytest  # noqa: E402
 # train, step and stream Keras models, where the two backends' Keras code can differ. The rest (data, configs,
 # evaluation, the CLI, notebooks, tuning) run on TensorFlow only, to keep CI inside its time budget.
 JAX_PASS = (
-    "test_backend.py", "test_layers.py", "test_models.py", "test_reference.py", "test_stateful.py",
-    "test_streaming.py",
+    "test_backend.py", "test_distribution.py", "test_layers.py", "test_models.py", "test_reference.py",
+    "test_stateful.py", "test_streaming.py",
 )
 JAX_TOO_SLOW = {
     # test_generation.py is left out whole: its eager-step reference under JAX dispatches op by op, 60-110 s

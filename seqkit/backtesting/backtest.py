@@ -52,6 +52,7 @@ from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError, RunError, SeqkitError
 from seqkit.files import atomic_write_json, atomic_write_text
 from seqkit.tasks import task_for
+from seqkit.training.distribution import refuse_distribution
 from seqkit.training.folders import new_run_dir, resolved_config
 from seqkit.training.runtime import configure_runtime
 from seqkit.training.trainer import epoch_cap, fit_without_files
@@ -156,6 +157,7 @@ def backtest(
     """
     if not isinstance(config, ExperimentConfig):
         config = load_config(config, overrides)
+    refuse_distribution(config.train, "a backtest")
     every = _refit_every(refit)
     workers = _workers(workers, every)
     if config.data is None and frame is None:

@@ -139,6 +139,14 @@ def experiment_rules(cfg: ExperimentConfig) -> list[tuple[str, str]]:
                     "must stay in order; set train.shuffle to false",
                 )
             )
+        if getattr(train, "distribution", None) is not None:
+            problems.append(
+                (
+                    "train.distribution",
+                    "a stateful model keeps one state row per batch element in its own variables, which "
+                    "seqkit cannot split over devices; remove `train.distribution` or `model.stateful`",
+                )
+            )
     head_type = getattr(getattr(model, "head", None), "type", None)
     data = cfg.data
     lookback, stride = getattr(data, "lookback", None), getattr(data, "stride", 1)

@@ -10,6 +10,7 @@ import numpy as np
 
 from seqkit.files import atomic_path, atomic_write_json, read_json_object, write_history_csv
 from seqkit.models.predict import reset_states
+from seqkit.training.distribution import outside_distribution
 
 STATE_FILE = "state.json"
 
@@ -153,7 +154,28 @@ class InMemoryValidation(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
             return
-        results = self.model.test_on_batch(self.x, self.y, return_dict=True)
+        with outside_distribution():  # the set need not divide over a JAX distribution's devices
+            results = self.model.test_on_batch(self.x, self.y, return_dict=True)
+        logs.update({f"val_{name}": float(value) for name, value in results.items()})
+
+
+class DatasetValidation(keras.callbacks.Callback):
+    """Score a validation dataset at each epoch's end, outside a JAX distribution, before the callbacks after it.
+
+    For a large validation set under `train.distribution: {type: data_parallel}`,
+    whose last batch need not divide over the devices (JAX shards every batch
+    evenly); it logs what `Model.fit(validation_data=...)` would.
+    """
+
+    def __init__(self, dataset):
+        super().__init__()
+        self.dataset = dataset
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        with outside_distribution():
+            results = self.model.evaluate(self.dataset, verbose=0, return_dict=True)
         logs.update({f"val_{name}": float(value) for name, value in results.items()})
 
 

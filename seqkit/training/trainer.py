@@ -8,6 +8,8 @@ layout: `seqkit.inference.run`), each file atomically, with the manifest last.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import shlex
 import shutil
@@ -35,6 +37,7 @@ from seqkit.inference.run import CONFIG, HISTORY, MANIFEST, METRICS, MODEL, PREP
 from seqkit.models.factory import cudnn_report
 from seqkit.tasks import Evaluation, Task, task_for
 from seqkit.training.callbacks import (
+    DatasetValidation,
     InMemoryValidation,
     KeepBestWeights,
     ResetStatesEachEpoch,
@@ -46,6 +49,7 @@ from seqkit.training.callbacks import (
     keep_state_files,
     read_state,
 )
+from seqkit.training.distribution import batches_must_divide, distribution_scope
 from seqkit.training.folders import new_run_dir, remove_new_run_dir, resolved_config
 from seqkit.training.runtime import configure_runtime
 
@@ -194,6 +198,21 @@ def _fit(
     resume). A run stopped later keeps exactly its last completed epoch.
     """
     runtime = configure_runtime(config.train)  # before anything is written: `device: gpu` without one stops here
+    with contextlib.ExitStack() as devices:
+        return _fit_on_devices(
+            config, run_dir, runs_dir=runs_dir, frame=frame, resume_state=resume_state, verbose=verbose,
+            command=command, extra_callbacks=extra_callbacks, runtime=runtime, devices=devices,
+        )
+
+
+def _fit_on_devices(
+    config, run_dir, *, runs_dir, frame, resume_state, verbose, command, extra_callbacks, runtime, devices
+) -> Run:
+    """`_fit` with the model built, compiled and fitted in `train.distribution`'s scope, entered on `devices`.
+
+    The scope is left once fitting ends (`devices.close()`), so the model is
+    evaluated, predicts and is saved as on one device.
+    """
     created = None
     try:
         # A resumed run trains to the epochs its saved config holds, capped or not when it started.
@@ -206,6 +225,9 @@ def _fit(
         if resume_state is not None:
             _check_same_data(resume_state, data_sha256, run_dir)
         spec = task.spec(prepared)
+        distribution = devices.enter_context(distribution_scope(config.train, runtime.device))
+        if distribution is not None:
+            runtime = dataclasses.replace(runtime, description=f"{runtime.description}; {distribution.description}")
         model = task.build_model(spec)
         preprocessing = task.preprocessing_of(prepared)
         if resume_state is None:
@@ -222,7 +244,7 @@ def _fit(
         return _train_and_save(
             config, run_dir, runtime=runtime, task=task, prepared=prepared, spec=spec, model=model,
             preprocessing=preprocessing, data_sha256=data_sha256, resume_state=resume_state, verbose=verbose,
-            command=command, extra_callbacks=extra_callbacks, epoch_note=epoch_note,
+            command=command, extra_callbacks=extra_callbacks, epoch_note=epoch_note, after_fit=devices.close,
         )
     except BaseException as error:
         state = read_state(run_dir / "checkpoints")
@@ -254,7 +276,7 @@ def _keep_only_resume_files(run_dir: Path, state: dict) -> None:
 
 def _train_and_save(
     config, run_dir: Path, *, runtime, task, prepared, spec, model, preprocessing, data_sha256, resume_state,
-    verbose, command, extra_callbacks, epoch_note=None,
+    verbose, command, extra_callbacks, epoch_note=None, after_fit=None,
 ) -> Run:
     say = _printer(verbose)
     say(f"run: {run_dir}")
@@ -293,15 +315,17 @@ def _train_and_save(
     callbacks.append(checkpoint)  # after early stopping: it records this epoch's counter
     callbacks.extend(extra_callbacks or [])
 
-    if initial_epoch < config.train.epochs:
-        try:
+    try:
+        if initial_epoch < config.train.epochs:
             fit_model(
                 model, config, prepared, initial_epoch=initial_epoch, epochs=config.train.epochs,
                 callbacks=callbacks, verbose=_keras_verbose(verbose),
             )
-        finally:
-            if runtime.mixed_precision:
-                keras.mixed_precision.set_global_policy("float32")
+    finally:
+        if runtime.mixed_precision:
+            keras.mixed_precision.set_global_policy("float32")
+        if after_fit is not None:
+            after_fit()  # leave the distribution: the rest runs as on one device
 
     best_weights = best_weights_name(checkpoint.best)
     if best_weights is not None:
@@ -423,8 +447,9 @@ def fit_model(
     if stateful:
         train_windows = train_windows.stream_order(batch_size)
     remaining = range(initial_epoch, epochs)
+    even = batches_must_divide()  # a JAX distribution shards every batch evenly, so a last, smaller one is dropped
     train_data = train_windows.dataset(
-        batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful, epochs=remaining
+        batch_size, shuffle=config.shuffle, seed=config.train.seed, drop_remainder=stateful or even, epochs=remaining
     )
     if not model.optimizer.built:
         # Its variables made now, not inside the first traced train step, which TensorFlow then
@@ -435,6 +460,8 @@ def fit_model(
         first = [StreamValidation(val_windows, batch_size)]
     elif has_val and val_windows.nbytes <= VALIDATION_IN_MEMORY_BYTES:
         first = [InMemoryValidation(*val_windows.arrays())]
+    elif has_val and even:  # Keras' validation would shard a last, smaller batch too
+        first = [DatasetValidation(val_windows.dataset(batch_size, shuffle=False, seed=None))]
     elif has_val:
         val_data = val_windows.dataset(batch_size, shuffle=False, seed=None)
     return model.fit(

@@ -30,6 +30,7 @@ from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError, RunError
 from seqkit.files import atomic_write_json, atomic_write_text
+from seqkit.training.distribution import refuse_distribution
 from seqkit.tuning.hypermodel import ConfigHyperModel, searched_values
 from seqkit.tuning.results import (
     CONFIG,
@@ -143,6 +144,7 @@ def _tuning_folder(config, overrides, tuning_dir, resume, role) -> tuple[Path, E
         )
     if config.data is None:
         raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
+    refuse_distribution(config.train, "a search")
     if role is not None:
         if tuning_dir is None:
             raise ConfigError(f"--role {role} needs --tuning-dir: the folder every process of the search shares")
