@@ -71,6 +71,15 @@ def test_every_shipped_config_validates_and_summarises(config, capsys):
     assert "parameters: " in out
 
 
+def test_summary_says_per_layer_whether_it_can_run_on_cudnn(write_yaml, capsys):
+    path = write_yaml("data: {dataset: synthetic, lookback: 6}\nmodel: {cell: lstm, layers: [4, 4]}\n")
+    assert main(["summary", str(path)]) == 0
+    assert main(["summary", str(path), "--set", "model.activation=relu"]) == 0
+    out = capsys.readouterr().out
+    assert "  lstm_1 (4 units): cuDNN-eligible (used on GPU)\n  lstm_2 (4 units): cuDNN-eligible (used on GPU)\n" in out
+    assert "  lstm_2 (4 units): not cuDNN: activation 'relu' (cuDNN needs 'tanh')\n" in out
+
+
 REJECTED_BY_TRAIN = {
     "empty file": ("", r"has no data section"),
     "no data section": ("model: {layers: [4]}\n", r"has no data section"),

@@ -141,6 +141,34 @@ def test_every_model_builds_trains_and_reloads_identically(tmp_path, cell, varia
         np.testing.assert_allclose(first.sum(axis=-1), 1.0, atol=1e-5)
 
 
+@pytest.fixture
+def mixed_float16():
+    """The policy `train.mixed_precision` sets on a GPU, for one test."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("head", [*HEADS, "quantiles"])
+def test_mixed_precision_computes_in_float16_and_keeps_weights_and_outputs_in_float32(mixed_float16, head):
+    if head == "quantiles":
+        config = ModelConfig(cell="lstm", layers=[4], head={"type": "forecast", "quantiles": [0.1, 0.5, 0.9]})
+    else:
+        config = _config("lstm", "plain", head)
+    spec = SequenceSpec(lookback=LOOKBACK, n_features=FEATURES, horizon=HORIZON, n_targets=TARGETS, n_classes=CLASSES)
+    model = build_model(config, spec)
+    recurrent = model.get_layer("lstm_1")
+    assert keras.mixed_precision.dtype_policy().name == "mixed_float16"
+    assert (recurrent.compute_dtype, recurrent.variable_dtype) == ("float16", "float32")
+    assert {v.dtype for v in model.weights} == {"float32"}
+    assert keras.backend.standardize_dtype(model.outputs[0].dtype) == "float32"  # the loss reads float32
+    if head == "forecast":  # one training step, in float16 on this CPU too
+        x, y = _data(head, np.random.default_rng(4))
+        before = model.get_layer("lstm_1").get_weights()[0].copy()
+        loss = model.train_on_batch(x[:BATCH], y[:BATCH], return_dict=True)["loss"]
+        assert np.isfinite(loss) and not np.array_equal(before, model.get_layer("lstm_1").get_weights()[0])
+
+
 def test_variable_length_real_input_is_masked():
     config = ModelConfig(cell="gru", layers=[4], masking=True, attention=True)
     model = build_model(config, SequenceSpec(lookback=None, n_features=2))
@@ -208,3 +236,15 @@ def test_cudnn_report_lists_each_layer():
         "lstm_2 (4 units): cuDNN-eligible (used on GPU)",
     ]
     assert "no cuDNN kernel" in cudnn_report(ModelConfig(cell="rnn"))[0]
+
+
+def test_cudnn_report_names_what_keeps_each_layer_off_cudnn():
+    assert cudnn_report(ModelConfig(cell="lstm", layers=[8, 4], recurrent_dropout=0.1, unroll=True)) == [
+        f"lstm_{i} ({units} units): not cuDNN: recurrent_dropout 0.1 (cuDNN needs 0); unroll is true"
+        for i, units in ((1, 8), (2, 4))
+    ]
+    gru = cudnn_report(ModelConfig(cell="gru", layers=[8], reset_after=False))
+    if keras.backend.backend() == "jax":  # Keras' JAX GRU has no cuDNN path, whatever the settings
+        assert gru == ["gru_1 (8 units): no cuDNN kernel for GRU on the JAX backend (Keras runs it as a fused scan)"]
+    else:
+        assert gru == ["gru_1 (8 units): not cuDNN: reset_after is false (cuDNN's GRU needs true)"]

@@ -309,3 +309,13 @@ def test_overrides_apply_to_a_config_given_as_an_object(tmp_path):
     run = seqkit.train(config, overrides=["train.epochs=1", "model.layers=[3]"], runs_dir=tmp_path, verbose=0)
     assert run.config.train.epochs == 1 and run.config.model.layers == [3]
     assert config.train.epochs == 3  # the caller's config is left as it was
+
+
+def test_mixed_precision_is_left_off_on_a_cpu_and_says_so():
+    from seqkit.config.train import TrainConfig
+    from seqkit.training.runtime import configure_runtime
+
+    with pytest.warns(UserWarning, match=r"train.mixed_precision is ignored on CPU, where float16 is slower"):
+        runtime = configure_runtime(TrainConfig(mixed_precision=True, device="cpu"))
+    assert not runtime.mixed_precision
+    assert keras.mixed_precision.dtype_policy().name == "float32"

@@ -117,6 +117,8 @@ def cudnn_report(config: ModelConfig) -> list[str]:
     """
     if config.cell == "rnn":
         status = "no cuDNN kernel exists for SimpleRNN"
+    elif config.cell == "gru" and keras.backend.backend() == "jax":
+        status = "no cuDNN kernel for GRU on the JAX backend (Keras runs it as a fused scan)"
     else:
         blockers = config.cudnn_blockers()
         # Eligible, not "on": the same line is printed on a CPU, where no cuDNN runs.

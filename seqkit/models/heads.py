@@ -52,7 +52,8 @@ def attach_head(features, config: ModelConfig, spec: SequenceSpec) -> Head:
         return _quantile_head(x, head.quantiles, spec)
     if head.type == "forecast":
         x = keras.layers.Dense(spec.horizon * spec.n_targets, dtype="float32", name="forecast_flat")(x)
-        outputs = keras.layers.Reshape((spec.horizon, spec.n_targets), name="forecast")(x)
+        # float32 here too: under mixed precision a Reshape of the default policy would cast back to float16.
+        outputs = keras.layers.Reshape((spec.horizon, spec.n_targets), dtype="float32", name="forecast")(x)
         loss = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "huber": keras.losses.Huber()}[head.loss]
         return Head(outputs, loss, [keras.metrics.MeanAbsoluteError(name="mae")])
     if head.type == "classify":
@@ -77,7 +78,7 @@ def _quantile_head(x, quantiles: list[float], spec: SequenceSpec) -> Head:
     n = len(quantiles)
     median = quantiles.index(0.5)
     x = keras.layers.Dense(spec.horizon * spec.n_targets * n, dtype="float32", name="forecast_flat")(x)
-    x = keras.layers.Reshape((spec.horizon, spec.n_targets, n), name="forecast_raw")(x)
+    x = keras.layers.Reshape((spec.horizon, spec.n_targets, n), dtype="float32", name="forecast_raw")(x)
     outputs = MonotoneQuantiles(median, dtype="float32", name="forecast")(x)
     return Head(outputs, PinballLoss(quantiles), [MedianAbsoluteError(median)])
 
