@@ -40,6 +40,7 @@ def _check_two_devices(record: dict, description: str) -> None:
     # Same data, seed and initial weights, and the two halves' gradients sum to the whole batch's:
     # only float rounding differs (measured: 2e-7 relative on both backends).
     assert distributed["loss"] == pytest.approx(single["loss"], rel=1e-5)
+    assert distributed["val_loss"] == pytest.approx(single["val_loss"], rel=1e-5)
     np.testing.assert_allclose(distributed["prediction"], single["prediction"], rtol=1e-4, atol=1e-5)
     # Saved from two devices, read back in this plain one-device process: the same predictions.
     reloaded = seqkit.load_run(distributed["path"]).model
