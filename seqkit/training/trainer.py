@@ -429,13 +429,16 @@ def fit_model(
     Every remaining epoch comes from one dataset, each epoch shuffled by
     (seed, epoch), so a resumed run sees the same orders as an uninterrupted
     one from its next epoch on. A stateful model reads its batches in stream
-    order (each batch row continues the row before it: truncated BPTT).
+    order (each batch row continues the row before it: truncated BPTT). Under a
+    JAX distribution (`train.distribution: {type: data_parallel}`) every batch
+    must split evenly over the devices, so a last, smaller batch is dropped.
 
     Validation: a small validation set (at most `VALIDATION_IN_MEMORY_BYTES`, not
     stateful) is held in memory and scored at each epoch's end before `callbacks`
     run (`InMemoryValidation`: Keras' `validation_data` makes a new dataset
     iterator every epoch, which costs more than a whole epoch of a short
-    series); a larger one goes to Keras as `validation_data`. A stateful model's
+    series); a larger one goes to Keras as `validation_data` (under a JAX
+    distribution, to `DatasetValidation`, outside it). A stateful model's
     validation is read as the model is used (`StreamValidation`: the state warmed
     on the rows before the split, then carried through it). Every way, the logs
     carry `val_loss` and `val_<metric>` for the callbacks that follow.
