@@ -165,7 +165,7 @@ class StreamingForecaster:
             )
         x, context = self.transform.inputs_at_end(self._rows, times, origin=_ORIGIN)
         if self._call is None:
-            from seqkit.inference.compiled import compiled_call
+            from seqkit.models.compiled import compiled_call
 
             self._call = compiled_call(self._model, x.shape)
         return self.task.forecast_of(self.transform, self._call(x), context)
