@@ -37,6 +37,22 @@ def test_each_streamed_forecast_is_predict_on_the_history_so_far(airline_run):
     assert not live.ready and live.seen == 0
 
 
+def test_forecast_array_is_predict_on_the_same_history_as_numbers(airline_run):
+    history = seqkit.data.load_dataset("airline")
+    live = airline_run.stream()
+    need = live.need
+    live.update(history["Passengers"].to_numpy()[: need - 1, None])  # arrays too: `(n, n_columns)`, then one row
+    for end in range(need, need + 3):
+        live.update(history["Passengers"].to_numpy()[end - 1 : end])
+        streamed = live.forecast_array()
+        assert streamed.shape == (12, 1) and streamed.dtype == np.float64
+        expected = airline_run.predict(history.iloc[:end])["Passengers"].to_numpy()
+        np.testing.assert_allclose(streamed[:, 0], expected, rtol=1e-5)
+    np.testing.assert_array_equal(live.forecast()["Passengers"].to_numpy(), streamed[:, 0])
+    with pytest.raises(ValueError, match=r"shape \(1, 24, 1\); received \(1, 12, 1\)"):
+        live._call(np.zeros((1, 12, 1)))  # compiled for one window's shape, and says so
+
+
 def test_a_stream_refuses_gaps_and_bad_cells_naming_the_observation(airline_run):
     live = airline_run.stream()
     live.update({"Date": "1950-01", "Passengers": 115})

@@ -11,9 +11,21 @@ A stateless model's forecast depends on its last window alone (it was
 trained on windows, each from a zero state, each normalised by its own
 reference), so the forecaster re-reads that window at every forecast rather
 than carrying a recurrent state across the stream, which would feed the
-model a context it was never trained on. The window is read by one compiled
-call (XLA where the backend compiles it), about 1 ms for an LSTM(64) on a CPU
-(`benchmarks/generation.py` prints it).
+model a context it was never trained on. The window is read by one call
+compiled for its shape when the first forecast is asked for (`compiled_call`:
+XLA on TensorFlow, `jax.jit` on JAX), about 0.2-0.3 ms for an LSTM(64) on a
+2-core CPU.
+
+Two ways to read a forecast:
+
+- `forecast()`: a DataFrame, exactly as `Run.predict` returns it (timestamps
+  of the forecast steps, a column per target, or per target and level).
+- `forecast_array()`: the point forecast alone, a NumPy array
+  `(horizon, n_targets)` in original units, without the timestamps and the
+  DataFrame, which cost more than the model call itself (about 0.2 ms each).
+  This is the path for a forecast per observation: `update` + `forecast_array`
+  of an LSTM(64) costs well under the 2 ms per observation of issue #15
+  (`benchmarks/generation.py --only-streaming` prints both paths).
 """
 
 from __future__ import annotations
@@ -54,15 +66,12 @@ class StreamingForecaster:
                 f"streaming a run with covariates known in advance ({preprocessing.future}) is not supported yet: "
                 "each forecast needs the forecast steps' values; use `predict` with future rows"
             )
-        import keras
-
         self.task, self.transform = task, preprocessing
         self.need = preprocessing.lookback + preprocessing.first_valid
         self._step = None if preprocessing.frequency is None else pd.tseries.frequencies.to_offset(
             preprocessing.frequency)
-        # A model object of its own over the same layers (so the same weights), compiled for single windows.
-        self._model = keras.Model(model.inputs, model.outputs, name=f"{model.name}_stream")
-        self._model.jit_compile = keras.backend.backend() in ("tensorflow", "jax")
+        self._model = model
+        self._call = None  # compiled for one window at the first forecast (`compiled_call`)
         self.reset()
 
     def reset(self) -> None:
@@ -123,18 +132,43 @@ class StreamingForecaster:
     def forecast(self) -> pd.DataFrame:
         """The next `horizon` steps after the last observation, in original units (as `Run.predict` returns them).
 
+        Returns:
+            A DataFrame: the steps' timestamps (or step numbers 1, 2, ...), then a
+            column per target (a quantile run: per target and level).
+
         Raises:
             DataError: Fewer observations than a forecast reads.
         """
+        times = None if self._last is None else pd.DatetimeIndex([self._last])  # a forecast reads only the last
+        return self.task.forecast_frame(self.transform, self._forecast(times))
+
+    def forecast_array(self) -> np.ndarray:
+        """The next `horizon` steps' point forecast in original units, as NumPy: the fast path.
+
+        The same numbers as `forecast()` (the median of a quantile run), without
+        the steps' timestamps and the DataFrame.
+
+        Returns:
+            float64 `(horizon, n_targets)`, targets in the run's order (`transform.targets`).
+
+        Raises:
+            DataError: Fewer observations than a forecast reads.
+        """
+        return self._forecast(None).point
+
+    def _forecast(self, times):
+        """The `Forecast` after the kept rows (`times`: the last observation's timestamp, or None for none)."""
         if not self.ready:
             raise DataError(
                 f"{_ORIGIN} has {len(self._rows)} observation(s); a forecast reads the last {self.need}. "
                 f"Send {self.need - len(self._rows)} more."
             )
-        times = None if self._last is None else pd.DatetimeIndex([self._last])  # a forecast reads only the last
         x, context = self.transform.inputs_at_end(self._rows, times, origin=_ORIGIN)
-        y_model = np.asarray(self._model.predict_on_batch(x))
-        return self.task.forecast_frame(self.transform, self.task.forecast_of(self.transform, y_model, context))
+        if self._call is None:
+            from seqkit.models.compiled import compiled_call
+
+            self._call = compiled_call(self._model, x.shape)
+        return self.task.forecast_of(self.transform, self._call(x), context)
 
     # ------------------------------------------------------------------ input
 
@@ -150,16 +184,15 @@ class StreamingForecaster:
             if time_column is not None and time_column in observations:
                 stamps = [_timestamp(observations[time_column], layout)]
             return values, lambda _row, j: observations[columns[j]], stamps
-        if isinstance(observations, pd.DataFrame):
-            frame = observations
-        else:
+        if not isinstance(observations, pd.DataFrame):  # an array: numbers already, read without pandas
             array = np.atleast_2d(np.asarray(observations, dtype=np.float64))
             if array.ndim != 2 or array.shape[1] != len(columns):
                 raise DataError(
                     f"an array observation must have {len(columns)} value(s) per row, in the run's column order "
                     f"{columns}; received shape {np.shape(observations)}"
                 )
-            frame = pd.DataFrame(array, columns=list(columns))
+            return array, lambda row, j: array[row, j], None
+        frame = observations
         self._require(frame)
         values = np.stack(
             [pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64) for name in columns], axis=1

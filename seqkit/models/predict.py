@@ -25,12 +25,31 @@ PREDICT_CHUNK = 1024
 """Windows per model call when scoring a split of a model without fixed batches."""
 
 
+def _stateful_layers(model) -> list:
+    """The model's stateful recurrent layers (also inside `Bidirectional`)."""
+    return [
+        target
+        for layer in model.layers
+        for target in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None))
+        if target is not None and getattr(target, "stateful", False) and hasattr(target, "reset_state")
+    ]
+
+
 def reset_states(model) -> None:
     """Zero the state of every stateful recurrent layer (also inside `Bidirectional`)."""
-    for layer in model.layers:
-        for target in (layer, getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)):
-            if target is not None and getattr(target, "stateful", False) and hasattr(target, "reset_state"):
-                target.reset_state()
+    for layer in _stateful_layers(model):
+        layer.reset_state()
+
+
+def state_variables(model) -> list:
+    """The variables holding the stateful recurrent layers' states.
+
+    Keras creates them outside its variable tracking, so they are in neither
+    `trainable_variables` nor `non_trainable_variables` (nor in `stateless_call`'s).
+    """
+    import keras
+
+    return [variable for layer in _stateful_layers(model) for variable in keras.tree.flatten(layer.states or [])]
 
 
 def _call(model, x) -> np.ndarray:
@@ -103,35 +122,47 @@ def warm_up_starts(windows) -> np.ndarray:
 
 
 def _stream(model, windows, batch_size: int, step) -> list:
-    """Reset, feed every window before the split (warming the state), then `step(x, y)` each window of it in order.
+    """Reset, feed every window before the split (warming the state), then `step(call, x, y)` each window of it in
+    order (`call`: the model's compiled call, carrying the state).
 
     A stateful model has a fixed batch: the one chronological stream fills every row of it
     (the rows compute the same thing; the first is read).
     """
     reset_states(model)
+    call = None
     for start in warm_up_starts(windows):
         x, _ = windows.gather([start])
-        _call(model, np.repeat(x, batch_size, axis=0))
+        call = call or _window_call(model, x, batch_size)
+        call(np.repeat(x, batch_size, axis=0))
     results = []
     for start in windows.starts:
         x, y = windows.gather([start])
-        results.append(step(np.repeat(x, batch_size, axis=0), np.repeat(y, batch_size, axis=0)))
+        call = call or _window_call(model, x, batch_size)
+        results.append(step(call, np.repeat(x, batch_size, axis=0), np.repeat(y, batch_size, axis=0)))
     reset_states(model)
     return results
 
 
-def _score_and_carry(model, x, y) -> dict:
+def _window_call(model, x, batch_size: int):
+    """One window's call compiled for the fixed batch, the state carried (an eager call per window cost a few ms on
+    TensorFlow and far more on JAX, thousands of times per evaluation)."""
+    from seqkit.models.compiled import compiled_call
+
+    return compiled_call(model, (batch_size, *x.shape[1:]), dtype=str(x.dtype), carry_state=True)
+
+
+def _score_and_carry(model, call, x, y) -> dict:
     """`test_on_batch` on one batch from the current state, the state then carried past it.
 
     TensorFlow's `test_on_batch` writes the layers' new state back; JAX's computes from
     the state but keeps its update to itself (as `predict_on_batch` does), so there the
-    state is carried by a direct call, which writes it back on both backends.
+    state is carried by the compiled call (`compiled_call` with `carry_state`).
     """
     import keras
 
     score = model.test_on_batch(x, y, return_dict=True)
     if keras.backend.backend() != "tensorflow":
-        _call(model, x)
+        call(x)
     return score
 
 
@@ -154,7 +185,7 @@ def predict_streaming(model, windows, *, batch_size: int) -> np.ndarray:
     """
     if len(windows) == 0:
         return np.empty((0, *windows.y_spec[1]), dtype=np.float32)
-    outputs = _stream(model, windows, batch_size, lambda x, _y: _call(model, x)[:1])
+    outputs = _stream(model, windows, batch_size, lambda call, x, _y: call(x)[:1])
     return np.concatenate(outputs)
 
 
@@ -166,6 +197,6 @@ def score_streaming(model, windows, *, batch_size: int) -> dict[str, float]:
         `test_on_batch` on each (every window has the same size, so this is the mean
         over all its values).
     """
-    scores = _stream(model, windows, batch_size, lambda x, y: _score_and_carry(model, x, y))
+    scores = _stream(model, windows, batch_size, lambda call, x, y: _score_and_carry(model, call, x, y))
     return {name: float(np.mean([float(score[name]) for score in scores])) for name in scores[0]}
 
