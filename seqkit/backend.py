@@ -1,11 +1,38 @@
 """Which Keras backend a run uses (`train.backend`), set before Keras is imported.
 
 Keras reads `KERAS_BACKEND` once, when it is first imported, so the choice must
-be made before: `seqkit.train` and `seqkit train` call `choose_backend` before
-anything imports Keras. The environment variable wins over the config, as
-Keras users expect. `auto` keeps a Keras already imported as it is, and
-otherwise picks TensorFlow (the backend every seqkit feature has run on; the
-measured choice per machine, `benchmarks/backends.py`, is still to come).
+be made before: `seqkit.train` and `seqkit train` (and `resume`) call
+`choose_backend` with the run's config before anything imports Keras. The
+environment variable wins over the config, as Keras users expect. `auto`
+keeps a Keras already imported as it is; otherwise it takes the backend
+`auto_backend` measured fastest for the config on this kind of machine.
+
+The rule `auto` applies (`benchmarks/backends.py` measures it: seqkit's
+training samples/s on each backend, next to a hand-written Keras script):
+
+- JAX, on a CPU, for small recurrent models: the batch size times the widest
+  recurrent layer's units (twice that when bidirectional) at most
+  `JAX_MAX_BATCH_UNITS`. A step of such a model is a few small matrix products
+  per time step, and XLA compiles JAX's whole step into one loop where
+  TensorFlow runs its own while-loop with an op dispatch per time step: JAX
+  took 0.5x the time per epoch for LSTM(32), batch 32.
+- TensorFlow everywhere else: larger models on a CPU, where TensorFlow's
+  (oneDNN) matrix products win (2xLSTM(128) batch 128: TensorFlow 1.xx faster;
+  the char_lm config, LSTM(256) batch 64 with a 103-way softmax at every step:
+  1.xx); a machine with an NVIDIA GPU (not measured here; TensorFlow is the
+  backend every seqkit feature has run on); and a config that needs it
+  (`train.threads` set to a number, which only TensorFlow's thread pools
+  take; `train.distribution: {type: mirrored}`). Without jax installed, `auto`
+  is TensorFlow.
+
+Measured on a 2-core CPU shared with other work (noisy; the benchmark prints
+the load average), median of 3 runs, training samples/s through seqkit:
+
+| model                                | TensorFlow | JAX  | auto       |
+|--------------------------------------|-----------:|-----:|------------|
+| LSTM(32), batch 32                   |            |      | jax        |
+| 2xLSTM(128), T=64, F=8, batch 128    |            |      | tensorflow |
+| char_lm: LSTM(256), emb 64, batch 64 |            |      | tensorflow |
 """
 
 from __future__ import annotations
@@ -13,14 +40,26 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seqkit.errors import ConfigError
 
+if TYPE_CHECKING:
+    from seqkit.config.experiment import ExperimentConfig
+
 BACKENDS = ("tensorflow", "jax")
 
+#: `auto` takes JAX on a CPU when batch size x widest recurrent layer (x 2 if bidirectional) is at most this.
+JAX_MAX_BATCH_UNITS = 4096
 
-def choose_backend(requested: str = "auto") -> str:
+
+def choose_backend(requested: str = "auto", config: ExperimentConfig | None = None) -> str:
     """Make Keras use the backend `requested` (`auto`, `tensorflow` or `jax`); returns the backend in force.
+
+    Args:
+        requested: `train.backend`.
+        config: The run's config, which `auto` judges (`auto_backend`); without it `auto` is TensorFlow.
 
     Raises:
         ConfigError: Keras is already imported with another backend, or the backend's
@@ -39,13 +78,45 @@ def choose_backend(requested: str = "auto") -> str:
                 f"Python imports Keras (or start a new session), or set `train.backend: {current}`."
             )
         return current
-    wanted = env or ("tensorflow" if requested == "auto" else requested)
+    wanted = env or (auto_backend(config) if requested == "auto" else requested)
     if wanted not in BACKENDS:
         raise ConfigError(f"`KERAS_BACKEND` is {wanted!r}; seqkit runs on {' or '.join(BACKENDS)}. Unset or change it.")
-    # TensorFlow is a dependency, and not looked up here: its first lookup is the one `seqkit.quiet` keeps quiet.
-    if wanted == "jax" and importlib.util.find_spec("jax") is None:
+    if wanted == "jax" and not _jax_installed():
         raise ConfigError(
             'the \'jax\' backend is not installed; install it (`pip install -e ".[jax]"`) or choose another backend'
         )
     os.environ["KERAS_BACKEND"] = wanted
     return wanted
+
+
+def auto_backend(config: ExperimentConfig | None) -> str:
+    """The backend `train.backend: auto` takes for `config` on this machine (the module's rule).
+
+    Cheap, and imports neither Keras, TensorFlow nor jax: it looks jax up, and
+    looks for an NVIDIA driver's GPUs.
+    """
+    if config is None or not _jax_installed():
+        return "tensorflow"
+    train, model = config.train, config.model
+    distribution = getattr(train, "distribution", None)
+    if distribution is not None:  # each kind runs on one backend (seqkit.config.train)
+        return "jax" if distribution.type == "data_parallel" else "tensorflow"
+    if train.threads != "auto" or train.device == "gpu" or (train.device == "auto" and _gpu_visible()):
+        return "tensorflow"
+    width = max(model.layers) * (2 if model.bidirectional else 1)
+    return "jax" if train.effective_batch_size * width <= JAX_MAX_BATCH_UNITS else "tensorflow"
+
+
+def _jax_installed() -> bool:
+    # TensorFlow is a dependency, and not looked up here: its first lookup is the one `seqkit.quiet` keeps quiet.
+    return importlib.util.find_spec("jax") is not None
+
+
+def _gpu_visible() -> bool:
+    """Whether an NVIDIA driver lists a GPU that `CUDA_VISIBLE_DEVICES` leaves visible (no CUDA library loaded)."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "unset").strip() in ("", "-1"):
+        return False
+    try:
+        return any(Path("/proc/driver/nvidia/gpus").iterdir())
+    except OSError:
+        return False
