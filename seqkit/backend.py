@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 
 BACKENDS = ("tensorflow", "jax")
 
-#: `auto` takes JAX on a CPU when batch size x widest recurrent layer (x 2 if bidirectional) is at most this.
-JAX_MAX_BATCH_UNITS = 4096
+#: `auto` takes JAX on a CPU when no recurrent layer is wider than this many units.
+JAX_MAX_UNITS = 64
 
 
 def choose_backend(requested: str = "auto", config: ExperimentConfig | None = None) -> str:
@@ -103,8 +103,7 @@ def auto_backend(config: ExperimentConfig | None) -> str:
         return "jax" if distribution.type == "data_parallel" else "tensorflow"
     if train.threads != "auto" or train.device == "gpu" or (train.device == "auto" and _gpu_visible()):
         return "tensorflow"
-    width = max(model.layers) * (2 if model.bidirectional else 1)
-    return "jax" if train.effective_batch_size * width <= JAX_MAX_BATCH_UNITS else "tensorflow"
+    return "jax" if max(model.layers) <= JAX_MAX_UNITS else "tensorflow"
 
 
 def _jax_installed() -> bool:
@@ -112,11 +111,14 @@ def _jax_installed() -> bool:
     return importlib.util.find_spec("jax") is not None
 
 
-def _gpu_visible() -> bool:
-    """Whether an NVIDIA driver lists a GPU that `CUDA_VISIBLE_DEVICES` leaves visible (no CUDA library loaded)."""
+def _gpu_visible(driver: Path = Path("/proc/driver/nvidia/gpus")) -> bool:
+    """Whether an NVIDIA driver lists a GPU (one folder each in `driver`) that `CUDA_VISIBLE_DEVICES` leaves visible.
+
+    No CUDA library is loaded to find out, so the check costs nothing.
+    """
     if os.environ.get("CUDA_VISIBLE_DEVICES", "unset").strip() in ("", "-1"):
         return False
     try:
-        return any(Path("/proc/driver/nvidia/gpus").iterdir())
-    except OSError:
+        return any(driver.iterdir())
+    except OSError:  # no NVIDIA driver
         return False

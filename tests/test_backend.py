@@ -12,7 +12,7 @@ import pytest
 
 import seqkit
 from seqkit import backend
-from seqkit.backend import JAX_MAX_BATCH_UNITS, auto_backend, choose_backend
+from seqkit.backend import JAX_MAX_UNITS, auto_backend, choose_backend
 from seqkit.errors import ConfigError
 
 
@@ -89,22 +89,18 @@ def jax_on_a_cpu(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "layers, batch_size, bidirectional, expected",
+    "layers, batch_size, expected",
     [
-        ((32,), 32, False, "jax"),  # benchmarks/backends.py `small`: JAX twice as fast
-        ((64,), JAX_MAX_BATCH_UNITS // 64, False, "jax"),  # on the boundary
-        ((64,), JAX_MAX_BATCH_UNITS // 64 + 1, False, "tensorflow"),
-        ((8, 64), JAX_MAX_BATCH_UNITS // 64, False, "jax"),  # the widest layer counts
-        ((32,), JAX_MAX_BATCH_UNITS // 64, True, "jax"),  # both directions: twice the units
-        ((32,), JAX_MAX_BATCH_UNITS // 32, True, "tensorflow"),
-        ((128, 128), 128, False, "tensorflow"),  # `medium`
+        ((32,), 32, "jax"),  # benchmarks/backends.py `small`
+        ((JAX_MAX_UNITS,), 256, "jax"),  # on the boundary, whatever the batch size
+        ((8, JAX_MAX_UNITS), 16, "jax"),
+        ((JAX_MAX_UNITS + 1,), 16, "tensorflow"),
+        ((8, JAX_MAX_UNITS + 1), 16, "tensorflow"),  # the widest layer counts
+        ((128, 128), 128, "tensorflow"),  # `medium`
     ],
 )
-def test_auto_takes_jax_for_small_recurrent_models_on_a_cpu(jax_on_a_cpu, layers, batch_size, bidirectional,
-                                                            expected):
-    config = seqkit.ExperimentConfig(model={"layers": list(layers), "bidirectional": bidirectional},
-                                     train={"batch_size": batch_size})
-    assert auto_backend(config) == expected
+def test_auto_takes_jax_for_narrow_recurrent_models_on_a_cpu(jax_on_a_cpu, layers, batch_size, expected):
+    assert auto_backend(_config(layers, batch_size)) == expected
 
 
 def test_auto_takes_tensorflow_for_the_char_lm_config_and_without_a_config(jax_on_a_cpu):
@@ -123,11 +119,17 @@ def test_auto_takes_tensorflow_where_the_config_or_the_machine_asks_for_it(jax_o
     assert auto_backend(_config(device="cpu")) == "jax"
 
 
-def test_a_gpu_hidden_by_cuda_visible_devices_is_not_counted(monkeypatch):
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
-    assert backend._gpu_visible() is False
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
-    assert backend._gpu_visible() is False
+def test_a_gpu_is_one_the_nvidia_driver_lists_and_cuda_visible_devices_leaves_visible(tmp_path, monkeypatch):
+    driver = tmp_path / "gpus"
+    assert backend._gpu_visible(driver) is False  # no driver
+    driver.mkdir()
+    assert backend._gpu_visible(driver) is False  # a driver, no GPU
+    (driver / "0000:3b:00.0").mkdir()
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert backend._gpu_visible(driver) is True
+    for hidden in ("-1", ""):
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", hidden)
+        assert backend._gpu_visible(driver) is False
 
 
 def test_without_jax_auto_is_tensorflow_without_a_word(small):
