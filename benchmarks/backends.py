@@ -50,7 +50,7 @@ SIZES = {
     # name: (description, lookback, horizon, features, layers, batch, windows)
     "small": ("LSTM(32), batch 32, T=24, F=1", 24, 12, 1, [32], 32, 2048),
     "medium": ("2xLSTM(128), batch 128, T=64, F=8", 64, 1, 8, [128, 128], 128, 1024),
-    "char_lm": ("char_lm: emb 64, LSTM(256), batch 64, T=100", None, None, None, [256], 64, None),
+    "char_lm": ("char_lm: LSTM(256), emb 64, batch 64", None, None, None, [256], 64, None),
     # Probes between `small` and the others, for where auto's rule changes sides (not run by default).
     "lstm64": ("LSTM(64), batch 64, T=24, F=1", 24, 12, 1, [64], 64, 2048),
     "lstm128": ("LSTM(128), batch 64, T=24, F=1", 24, 12, 1, [128], 64, 2048),

@@ -10,29 +10,32 @@ keeps a Keras already imported as it is; otherwise it takes the backend
 The rule `auto` applies (`benchmarks/backends.py` measures it: seqkit's
 training samples/s on each backend, next to a hand-written Keras script):
 
-- JAX, on a CPU, for small recurrent models: the batch size times the widest
-  recurrent layer's units (twice that when bidirectional) at most
-  `JAX_MAX_BATCH_UNITS`. A step of such a model is a few small matrix products
-  per time step, and XLA compiles JAX's whole step into one loop where
-  TensorFlow runs its own while-loop with an op dispatch per time step: JAX
-  took 0.5x the time per epoch for LSTM(32), batch 32.
-- TensorFlow everywhere else: larger models on a CPU, where TensorFlow's
-  (oneDNN) matrix products win (2xLSTM(128) batch 128: TensorFlow 1.xx faster;
-  the char_lm config, LSTM(256) batch 64 with a 103-way softmax at every step:
-  1.xx); a machine with an NVIDIA GPU (not measured here; TensorFlow is the
-  backend every seqkit feature has run on); and a config that needs it
-  (`train.threads` set to a number, which only TensorFlow's thread pools
-  take; `train.distribution: {type: mirrored}`). Without jax installed, `auto`
-  is TensorFlow.
+- JAX, on a CPU, when no recurrent layer is wider than `JAX_MAX_UNITS` (64)
+  units, whatever the batch size. XLA compiles JAX's whole training step,
+  time loop included, into one program, where TensorFlow dispatches its while
+  loop step by step: for small matrices that dispatch is most of a step.
+- TensorFlow everywhere else: wider layers on a CPU, where TensorFlow's
+  matrix kernels win (at 128 units the two were level, so TensorFlow, the
+  backend every seqkit feature has run on); a machine with an NVIDIA GPU (not
+  measured yet; `_gpu_visible` reads the driver's list, loading no CUDA
+  library); a config that needs TensorFlow (`train.threads` set to a number,
+  which only TensorFlow's thread pools take; a `mirrored` distribution); and
+  wherever jax is not installed, silently.
 
-Measured on a 2-core CPU shared with other work (noisy; the benchmark prints
-the load average), median of 3 runs, training samples/s through seqkit:
+Training samples/s through seqkit on a 2-core CPU shared with other work
+(load average 6-9, median of 3 runs each, interleaved, in fresh processes):
 
-| model                                | TensorFlow | JAX  | auto       |
-|--------------------------------------|-----------:|-----:|------------|
-| LSTM(32), batch 32                   |            |      | jax        |
-| 2xLSTM(128), T=64, F=8, batch 128    |            |      | tensorflow |
-| char_lm: LSTM(256), emb 64, batch 64 |            |      | tensorflow |
+| model                                      | TensorFlow |  JAX  | auto       |
+|--------------------------------------------|-----------:|------:|------------|
+| LSTM(32), batch 32, T=24                   |      1,148 | 4,331 | jax        |
+| 2 x LSTM(128), batch 128, T=64, F=8        |        306 |   181 | tensorflow |
+| char_lm: LSTM(256), embedding 64, batch 64 |        139 |    77 | tensorflow |
+
+and, 2 runs each at load 9-16: LSTM(64) batch 64, TensorFlow 1,178, JAX
+1,345; LSTM(64) batch 256, 3,971 and 6,329; LSTM(128) batch 64, 1,154 and
+1,214 (level). A hand-written JAX script fed NumPy arrays reached 7,702 on
+the smallest model: Keras iterates seqkit's tf.data pipeline in Python on
+JAX, a batch at a time, which costs more than the step itself there.
 """
 
 from __future__ import annotations
