@@ -97,12 +97,18 @@ def auto_backend(config: ExperimentConfig | None) -> str:
 
     Cheap, and imports neither Keras, TensorFlow nor jax: it looks jax up, and
     looks for an NVIDIA driver's GPUs.
+
+    Args:
+        config: The run's config; None (nothing to judge) gives TensorFlow.
+
+    Returns:
+        `jax` or `tensorflow`.
     """
     if config is None or not _jax_installed():
         return "tensorflow"
     train, model = config.train, config.model
     distribution = getattr(train, "distribution", None)
-    if distribution is not None:  # each kind runs on one backend (seqkit.config.train)
+    if distribution is not None:  # `train.distribution` (#17 part 4): each type runs on one backend
         return "jax" if distribution.type == "data_parallel" else "tensorflow"
     if train.threads != "auto" or train.device == "gpu" or (train.device == "auto" and _gpu_visible()):
         return "tensorflow"
