@@ -23,17 +23,18 @@ training samples/s on each backend, next to a hand-written Keras script):
   wherever jax is not installed, silently.
 
 Training samples/s through seqkit on a 2-core CPU shared with other work
-(load average 6-9, median of 3 runs each, interleaved, in fresh processes):
+(load average 2-8, median of 3 runs each, interleaved, in fresh processes;
+a run at load 6-9 chose the same):
 
 | model                                      | TensorFlow |  JAX  | auto       |
 |--------------------------------------------|-----------:|------:|------------|
-| LSTM(32), batch 32, T=24                   |      1,148 | 4,331 | jax        |
-| 2 x LSTM(128), batch 128, T=64, F=8        |        306 |   181 | tensorflow |
-| char_lm: LSTM(256), embedding 64, batch 64 |        139 |    77 | tensorflow |
+| LSTM(32), batch 32, T=24                   |      1,697 | 5,615 | jax        |
+| 2 x LSTM(128), batch 128, T=64, F=8        |        459 |   218 | tensorflow |
+| char_lm: LSTM(256), embedding 64, batch 64 |        146 |   123 | tensorflow |
 
 and, 2 runs each at load 9-16: LSTM(64) batch 64, TensorFlow 1,178, JAX
 1,345; LSTM(64) batch 256, 3,971 and 6,329; LSTM(128) batch 64, 1,154 and
-1,214 (level). A hand-written JAX script fed NumPy arrays reached 7,702 on
+1,214 (level). A hand-written JAX script fed NumPy arrays reached 19,411 on
 the smallest model: Keras iterates seqkit's tf.data pipeline in Python on
 JAX, a batch at a time, which costs more than the step itself there.
 """
