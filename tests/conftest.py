@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The suite runs on TensorFlow unless KERAS_BACKEND says otherwise (CI's JAX pass), also where jax is installed and
+# `train.backend: auto` would take JAX for a small model (seqkit.backend): runs in subprocesses inherit it.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import pytest  # noqa: E402
 

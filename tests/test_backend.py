@@ -6,10 +6,13 @@ import importlib.util
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from seqkit.backend import choose_backend
+import seqkit
+from seqkit import backend
+from seqkit.backend import JAX_MAX_UNITS, auto_backend, choose_backend
 from seqkit.errors import ConfigError
 
 
@@ -30,13 +33,25 @@ def test_once_keras_is_imported_auto_keeps_it_and_another_backend_is_refused(mon
         choose_backend(other)
 
 
-def test_the_choice_is_made_before_keras_is_imported_and_the_environment_wins():
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A config file whose model is small enough that auto's rule takes JAX on a CPU."""
+    path = tmp_path_factory.mktemp("backend") / "small.yaml"
+    path.write_text("model: {layers: [32]}\ntrain: {batch_size: 32}\n")
+    return path
+
+
+def test_the_choice_is_made_before_keras_is_imported_and_the_environment_wins(small):
     check = ("import sys; from seqkit.backend import choose_backend; print(choose_backend({!r}), "
              "'keras' in sys.modules)")
     done = _fresh(check.format("tensorflow"))
     assert done.returncode == 0 and done.stdout.split() == ["tensorflow", "False"], done.stderr[-500:]
-    done = _fresh(check.format("auto"), KERAS_BACKEND="tensorflow")
-    assert done.stdout.split() == ["tensorflow", "False"]
+    # A small model, for which auto's rule alone takes JAX (jax counted as installed): the environment still wins.
+    wins = ("import sys, seqkit; from seqkit import backend; backend._jax_installed = lambda: True; "
+            "config = seqkit.load_config({!r}); assert backend.auto_backend(config) == 'jax'; "
+            "print(backend.choose_backend('auto', config), 'keras' in sys.modules)")
+    done = _fresh(wins.format(str(small)), KERAS_BACKEND="tensorflow")
+    assert done.returncode == 0 and done.stdout.split() == ["tensorflow", "False"], done.stderr[-500:]
     jax = importlib.util.find_spec("jax") is not None
     done = _fresh(check.format("jax"))
     if jax:  # installed (`pip install -e ".[jax]"`): chosen
@@ -60,3 +75,67 @@ def test_choosing_the_backend_leaves_tensorflows_start_up_quiet():
     # seqkit keeps TensorFlow's C++ start-up notices off stderr on its first import; choosing must not spend that.
     done = _fresh("import seqkit; from seqkit.backend import choose_backend; choose_backend('auto'); import keras")
     assert done.returncode == 0 and done.stderr == "", done.stderr[-500:]
+
+
+def _config(layers=(32,), batch_size=32, **train):
+    return seqkit.ExperimentConfig(model={"layers": list(layers)}, train={"batch_size": batch_size, **train})
+
+
+@pytest.fixture
+def jax_on_a_cpu(monkeypatch):
+    """auto's rule as on a CPU with jax installed, whether or not this environment has jax."""
+    monkeypatch.setattr(backend, "_jax_installed", lambda: True)
+    monkeypatch.setattr(backend, "_gpu_visible", lambda: False)
+
+
+@pytest.mark.parametrize(
+    "layers, batch_size, expected",
+    [
+        ((32,), 32, "jax"),  # benchmarks/backends.py `small`
+        ((JAX_MAX_UNITS,), 256, "jax"),  # on the boundary, whatever the batch size
+        ((8, JAX_MAX_UNITS), 16, "jax"),
+        ((JAX_MAX_UNITS + 1,), 16, "tensorflow"),
+        ((8, JAX_MAX_UNITS + 1), 16, "tensorflow"),  # the widest layer counts
+        ((128, 128), 128, "tensorflow"),  # `medium`
+    ],
+)
+def test_auto_takes_jax_for_narrow_recurrent_models_on_a_cpu(jax_on_a_cpu, layers, batch_size, expected):
+    assert auto_backend(_config(layers, batch_size)) == expected
+
+
+def test_auto_takes_tensorflow_for_the_char_lm_config_and_without_a_config(jax_on_a_cpu):
+    root = Path(__file__).parents[1]
+    assert auto_backend(seqkit.load_config(root / "configs" / "char_lm.yaml")) == "tensorflow"
+    assert auto_backend(seqkit.load_config(root / "configs" / "quickstart.yaml")) == "jax"  # LSTM(64), batch 16
+    assert auto_backend(None) == "tensorflow"
+
+
+def test_auto_takes_tensorflow_where_the_config_or_the_machine_asks_for_it(jax_on_a_cpu, monkeypatch):
+    assert auto_backend(_config()) == "jax"
+    assert auto_backend(_config(threads=2)) == "tensorflow"  # only TensorFlow's thread pools take a number
+    assert auto_backend(_config(device="gpu")) == "tensorflow"
+    monkeypatch.setattr(backend, "_gpu_visible", lambda: True)  # an NVIDIA driver lists a GPU
+    assert auto_backend(_config()) == "tensorflow"
+    assert auto_backend(_config(device="cpu")) == "jax"
+
+
+def test_a_gpu_is_one_the_nvidia_driver_lists_and_cuda_visible_devices_leaves_visible(tmp_path, monkeypatch):
+    driver = tmp_path / "gpus"
+    assert backend._gpu_visible(driver) is False  # no driver
+    driver.mkdir()
+    assert backend._gpu_visible(driver) is False  # a driver, no GPU
+    (driver / "0000:3b:00.0").mkdir()
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert backend._gpu_visible(driver) is True
+    for hidden in ("-1", ""):
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", hidden)
+        assert backend._gpu_visible(driver) is False
+
+
+def test_without_jax_auto_is_tensorflow_without_a_word(small):
+    # `sys.modules["jax"] = None` is how Python marks a module as missing: find_spec says None, import fails.
+    code = ("import sys; sys.modules['jax'] = None; import seqkit; from seqkit.backend import choose_backend; "
+            f"print(choose_backend('auto', seqkit.load_config({str(small)!r})), 'keras' in sys.modules)")
+    done = _fresh(code)
+    assert done.returncode == 0 and done.stdout.split() == ["tensorflow", "False"], done.stderr[-500:]
+    assert done.stderr == ""

@@ -35,7 +35,7 @@ def train(config, *, overrides=(), **kwargs):
         config = with_overrides(config, overrides)
     else:
         config = load_config(config, overrides)
-    choose_backend(config.train.backend)
+    choose_backend(config.train.backend, config)
     from seqkit.training.trainer import train as run_training
 
     return run_training(config, **kwargs)
@@ -54,7 +54,8 @@ def resume(run_dir, **kwargs):
 
     saved = Path(run_dir) / "config.yaml"
     if saved.is_file():  # else trainer.resume says what is missing
-        choose_backend(load_config(saved).train.backend)
+        config = load_config(saved)
+        choose_backend(config.train.backend, config)
     from seqkit.training.trainer import resume as run_resume
 
     return run_resume(run_dir, **kwargs)
