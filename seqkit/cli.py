@@ -248,7 +248,23 @@ def _train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _backend_of(config_path: str | None, overrides) -> None:
+    """Set the backend a search's or backtest's config names before they import Keras (`auto`: TensorFlow).
+
+    The measured `auto` rule (`seqkit.backend.auto_backend`) applies to training runs; searches and
+    backtests run on TensorFlow unless the config or `KERAS_BACKEND` names JAX.
+    """
+    if config_path is None:
+        return
+    from seqkit.backend import choose_backend
+    from seqkit.config.loading import load_config
+
+    choose_backend(load_config(config_path, overrides).train.backend)
+
+
 def _tune(args: argparse.Namespace) -> int:
+    if not args.resume:
+        _backend_of(args.config, args.overrides)
     from seqkit.tuning import tune
 
     if args.workers is not None or args.timeout is not None:
@@ -290,6 +306,7 @@ def _tune(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
+    _backend_of(args.config, args.overrides)
     from seqkit.backtesting import backtest
 
     refit = int(args.refit) if args.refit.strip().isdigit() else args.refit

@@ -139,3 +139,35 @@ def test_without_jax_auto_is_tensorflow_without_a_word(small):
     done = _fresh(code)
     assert done.returncode == 0 and done.stdout.split() == ["tensorflow", "False"], done.stderr[-500:]
     assert done.stderr == ""
+
+
+def test_a_search_or_backtest_naming_another_backend_than_keras_runs_is_refused_in_words(monkeypatch, write_yaml):
+    import keras
+
+    from seqkit.backtesting import backtest
+    from seqkit.tuning import tune
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    other = "jax" if keras.backend.backend() == "tensorflow" else "tensorflow"
+    config = write_yaml(
+        "data: {dataset: synthetic, lookback: 8, horizon: 2}\n"
+        f"train: {{backend: {other}, epochs: 1}}\n"
+        "tune: {space: {model.cell: {choice: [lstm, gru]}}}\n"
+    )
+    for run in (tune, backtest):
+        with pytest.raises(ConfigError, match=f"`train.backend` is '{other}', but Keras was already imported"):
+            run(config)
+
+
+def test_the_cli_sets_a_backtests_backend_from_its_config_before_keras_starts(write_yaml):
+    config = write_yaml("data: {dataset: synthetic, lookback: 8, horizon: 2}\ntrain: {backend: jax}\n")
+    code = (
+        "import sys; from seqkit import cli; cli._backend_of(sys.argv[1], []); "
+        "import keras; print(keras.backend.backend(), 'tensorflow' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(config)], capture_output=True, text=True, timeout=300,
+                          env={k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"})
+    if importlib.util.find_spec("jax") is None:
+        assert "not installed" in done.stderr
+    else:
+        assert done.stdout.split()[0] == "jax", done.stderr

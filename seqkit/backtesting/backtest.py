@@ -47,6 +47,7 @@ import keras
 import numpy as np
 import yaml
 
+from seqkit.backend import choose_backend
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError, RunError, SeqkitError
@@ -158,6 +159,7 @@ def backtest(
     if not isinstance(config, ExperimentConfig):
         config = load_config(config, overrides)
     refuse_distribution(config.train, "a backtest")
+    choose_backend(config.train.backend)  # Keras is imported: a config naming another backend is refused in words
     every = _refit_every(refit)
     workers = _workers(workers, every)
     if config.data is None and frame is None:

@@ -136,8 +136,10 @@ class TrainConfig(Section):
             (`mixed_float16`); ignored on CPU, where float16 is slower.
         threads: CPU threads for TensorFlow's ops; `auto` picks a measured default.
         backend: The Keras backend, `tensorflow` or `jax` (`pip install -e ".[jax]"`), set
-            before Keras is imported; `auto`: a Keras already imported keeps its backend,
-            else TensorFlow. The `KERAS_BACKEND` environment variable wins over it.
+            before Keras is imported; `auto`: a Keras already imported keeps its backend, else the
+            measured choice (`seqkit.backend.auto_backend`: JAX on a CPU for recurrent layers of at
+            most 64 units when jax is installed, else TensorFlow); searches and backtests take
+            `auto` as TensorFlow. The `KERAS_BACKEND` environment variable wins over it.
         distribution: Train on several devices at once (data parallelism):
             `{type: mirrored}` on TensorFlow, `{type: data_parallel}` on JAX; none: one device.
     """

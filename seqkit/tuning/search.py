@@ -26,6 +26,7 @@ from pathlib import Path
 import keras_tuner as kt
 import yaml
 
+from seqkit.backend import choose_backend
 from seqkit.config.experiment import ExperimentConfig
 from seqkit.config.loading import load_config
 from seqkit.errors import ConfigError, RunError
@@ -145,6 +146,7 @@ def _tuning_folder(config, overrides, tuning_dir, resume, role) -> tuple[Path, E
     if config.data is None:
         raise ConfigError("the config has no data section; add `data:` with a dataset or path, and a lookback")
     refuse_distribution(config.train, "a search")
+    choose_backend(config.train.backend)  # Keras is imported: a config naming another backend is refused in words
     if role is not None:
         if tuning_dir is None:
             raise ConfigError(f"--role {role} needs --tuning-dir: the folder every process of the search shares")
