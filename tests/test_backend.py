@@ -171,3 +171,15 @@ def test_the_cli_sets_a_backtests_backend_from_its_config_before_keras_starts(wr
         assert "not installed" in done.stderr
     else:
         assert done.stdout.split()[0] == "jax", done.stderr
+
+
+def test_a_thread_count_on_jax_is_refused_in_words():
+    import keras
+
+    from seqkit.config.train import TrainConfig
+    from seqkit.training.runtime import configure_runtime
+
+    if keras.backend.backend() == "tensorflow":
+        pytest.skip("TensorFlow takes the count; CI's JAX pass runs this test")
+    with pytest.raises(ConfigError, match="train.threads is 2, but only TensorFlow's thread pools take a count"):
+        configure_runtime(TrainConfig(threads=2))

@@ -57,11 +57,17 @@ def configure_runtime(config: TrainConfig) -> Runtime:
     visible devices when it first runs an op.
 
     Raises:
-        ConfigError: `device: gpu` was asked for but no GPU is visible.
+        ConfigError: `device: gpu` was asked for but no GPU is visible, or `threads`
+            is a number on a backend other than TensorFlow.
     """
     keras.utils.set_random_seed(config.seed)
     backend = keras.backend.backend()
     intra, inter = thread_settings(config.threads)
+    if intra and backend != "tensorflow":
+        raise ConfigError(
+            f"train.threads is {config.threads}, but only TensorFlow's thread pools take a count and this run is on "
+            f"the {backend!r} backend; remove train.threads (or set it to auto), or set train.backend: tensorflow"
+        )
     gpus: list[str] = []
     if backend == "tensorflow":
         import tensorflow as tf
@@ -103,6 +109,7 @@ def configure_runtime(config: TrainConfig) -> Runtime:
     if device == "gpu":
         description = f"gpu ({', '.join(gpus)}; {backend} backend)"
     else:
-        threads = f"{intra} intra-op / {inter} inter-op threads" if intra else "TensorFlow's default threads"
+        pools = "TensorFlow's" if backend == "tensorflow" else "XLA's"
+        threads = f"{intra} intra-op / {inter} inter-op threads" if intra else f"{pools} default threads"
         description = f"cpu ({os.cpu_count()} cores, {threads}; {backend} backend)"
     return Runtime(backend, device, description, intra, inter, mixed)
