@@ -9,6 +9,7 @@ import seqkit
 from seqkit.cli import main
 from seqkit.config import DataConfig, ExperimentConfig, ModelConfig, TrainConfig
 from seqkit.errors import ConfigError, RunError
+from seqkit.evaluation.language import token_metrics
 from seqkit.inference import sample_next, stepping_model
 from seqkit.training import load_run, train
 
@@ -37,6 +38,52 @@ def test_a_text_run_is_complete_and_beats_unigram_frequencies(lm_run):
     assert set(results) == {"model", "unigram"}
     assert results["model"]["perplexity"] < results["unigram"]["perplexity"]
     assert "unigram" in lm_run.metrics["report"]
+
+
+def test_validation_and_test_are_each_scored_and_reported_in_bits_per_character(lm_run):
+    # The last two tenths differ, so a split scored twice or swapped would show.
+    text = "the cat sat on the mat. " * 64 + "a dog, a log; a cat on a mat. " * 8 + "the dog sat on the log. " * 8
+    metrics = lm_run.evaluate(text)
+    prepared = lm_run.task.prepare(data=text, preprocessing=lm_run.preprocessing)
+    scores = {}
+    for split, windows in (("validation", prepared.val), ("test", prepared.test)):
+        x, y = windows.gather(windows.with_stride(windows.lookback).starts)
+        scores[split] = token_metrics(y, lm_run.model.predict(x, verbose=0))
+    assert metrics["split"] == "test"
+    for split, key in (("validation", "validation_results"), ("test", "results")):
+        assert metrics[key]["model"]["bits_per_token"] == pytest.approx(scores[split]["bits_per_token"], rel=1e-5)
+        assert metrics[key]["model"]["tokens"] == scores[split]["tokens"]
+        assert set(metrics[key]) == {"model", "unigram"}
+    assert abs(scores["validation"]["bits_per_token"] - scores["test"]["bits_per_token"]) > 1e-3
+    report = metrics["report"]
+    assert report.index("validation split") < report.index("test split")
+    assert report.endswith(
+        f"bits per character: validation {scores['validation']['bits_per_token']:.3f}, "
+        f"test {scores['test']['bits_per_token']:.3f}"
+    )
+    assert "bits per character: validation" in lm_run.metrics["report"] and "validation_results" in lm_run.metrics
+
+
+def test_a_word_model_reports_validation_and_test_perplexity_and_one_split_alone():
+    def task(test):
+        return seqkit.task_for(ExperimentConfig(
+            name="words",
+            data=DataConfig(dataset="alice", text={"level": "word"}, lookback=8, stride=8,
+                            split={"type": "fraction", "val": 0.1, "test": test}),
+            model=ModelConfig(cell="gru", layers=[4], embedding={"dim": 4}, head={"type": "language_model"}),
+        ))
+
+    both, alone = task(0.1), task(0)
+    prepared = both.prepare()
+    model = both.build_model(both.spec(prepared))  # untrained: reporting only
+    metrics = both.evaluate(model, prepared).metrics
+    validation, test = metrics["validation_results"]["model"], metrics["results"]["model"]
+    assert metrics["report"].splitlines()[-1] == (
+        f"perplexity: validation {validation['perplexity']:.2f}, test {test['perplexity']:.2f}"
+    )
+    assert "bits per word" in metrics["report"]
+    only = alone.evaluate(model, alone.prepare(preprocessing=prepared.vocabulary)).metrics
+    assert only["split"] == "validation" and "validation_results" not in only
 
 
 def test_stepping_one_token_at_a_time_matches_the_full_model(lm_run):
