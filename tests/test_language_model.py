@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 
@@ -84,6 +86,28 @@ def test_a_word_model_reports_validation_and_test_perplexity_and_one_split_alone
     assert "bits per word" in metrics["report"]
     only = alone.evaluate(model, alone.prepare(preprocessing=prepared.vocabulary)).metrics
     assert only["split"] == "validation" and "validation_results" not in only
+
+
+def test_a_stateful_language_model_reads_validation_and_test_as_it_is_used(tmp_path):
+    from seqkit.models.predict import predict_streaming
+
+    text = "the cat sat on the mat. " * 24 + "a dog, a log; a cat on a mat. " * 4 + "the dog sat on the log. " * 4
+    config = ExperimentConfig.model_validate({
+        "data": {"dataset": "pydoc_topics", "text": {"level": "char"}, "lookback": 16, "stride": 16,
+                 "split": {"type": "fraction", "val": 0.15, "test": 0.15}},
+        "model": {"cell": "gru", "layers": [4], "embedding": {"dim": 4}, "stateful": True,
+                  "head": {"type": "language_model"}},
+        "train": {"epochs": 1, "batch_size": 2, "early_stopping": None},
+        "evaluate": {"plots": False},
+    })
+    run = train(config, frame=text, runs_dir=tmp_path, verbose=0)
+    test = run.task.prepare(data=text, preprocessing=run.preprocessing).test
+    # The test split is one stream warmed on the text before it (`predict_streaming`), as in training ...
+    expected = token_metrics(test.targets(), predict_streaming(run.model, test, batch_size=2))
+    assert run.metrics["results"]["model"]["cross_entropy"] == pytest.approx(expected["cross_entropy"], rel=1e-6)
+    # ... and so is validation: its score is the loss logged in training (`StreamValidation`), not a zero-state one.
+    logged = float(next(csv.DictReader((run.path / "history.csv").open()))["val_loss"])
+    assert run.metrics["validation_results"]["model"]["cross_entropy"] == pytest.approx(logged, rel=1e-4)
 
 
 def test_stepping_one_token_at_a_time_matches_the_full_model(lm_run):
