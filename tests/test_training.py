@@ -309,3 +309,16 @@ def test_overrides_apply_to_a_config_given_as_an_object(tmp_path):
     run = seqkit.train(config, overrides=["train.epochs=1", "model.layers=[3]"], runs_dir=tmp_path, verbose=0)
     assert run.config.train.epochs == 1 and run.config.model.layers == [3]
     assert config.train.epochs == 3  # the caller's config is left as it was
+
+
+def test_the_plateau_schedule_takes_its_min_delta_from_the_config():
+    from seqkit.training.trainer import schedule_callbacks
+
+    config = seqkit.ExperimentConfig.model_validate({
+        "data": {"dataset": "airline", "lookback": 12},
+        "train": {"reduce_lr_on_plateau": {"factor": 0.5, "patience": 1, "min_delta": 0.005}},
+    })
+    _, plateau, _ = schedule_callbacks(config, "val_loss")
+    assert (plateau.min_delta, plateau.factor, plateau.patience) == (0.005, 0.5, 1)
+    default = seqkit.ExperimentConfig.model_validate({**config.model_dump(), "train": {"reduce_lr_on_plateau": {}}})
+    assert schedule_callbacks(default, "val_loss")[1].min_delta == 1e-4  # Keras' default
