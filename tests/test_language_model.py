@@ -93,7 +93,7 @@ def test_a_stateful_language_model_reads_validation_and_test_as_it_is_used(tmp_p
 
     text = "the cat sat on the mat. " * 24 + "a dog, a log; a cat on a mat. " * 4 + "the dog sat on the log. " * 4
     config = ExperimentConfig.model_validate({
-        "data": {"dataset": "pydoc_topics", "text": {"level": "char"}, "lookback": 16, "stride": 16,
+        "data": {"dataset": "pydoc_topics", "text": {"level": "char"}, "lookback": 40, "stride": 40,
                  "split": {"type": "fraction", "val": 0.15, "test": 0.15}},
         "model": {"cell": "gru", "layers": [4], "embedding": {"dim": 4}, "stateful": True,
                   "head": {"type": "language_model"}},
