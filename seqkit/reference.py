@@ -275,7 +275,7 @@ def run_model(model, x, *, return_gates: bool = False) -> ModelRun:
         kind = type(layer).__name__
         if kind in ("Embedding", "AttentionPooling", "Dense"):
             weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
-        if kind == "InputLayer":
+        if kind in ("InputLayer", "Dropout"):  # dropout passes everything through outside training
             continue
         if kind == "Masking":
             mask = np.any(x != layer.mask_value, axis=-1)

@@ -1,5 +1,6 @@
 """Shipped datasets: registry, files with SOURCE notes, text corpus, synthetic generator."""
 
+import collections
 from importlib import resources
 
 import numpy as np
@@ -12,11 +13,11 @@ from seqkit.errors import DataError
 
 def test_registry_lists_every_dataset_with_source_and_licence():
     infos = {info.name: info for info in list_datasets()}
-    assert {"airline", "sunspots", "seattle_weather", "synthetic", "pydoc_topics"} <= set(infos)
+    assert {"airline", "sunspots", "seattle_weather", "synthetic", "pydoc_topics", "alice"} <= set(infos)
     for info in infos.values():
         assert info.description and info.source and info.licence
         assert (resources.files("seqkit.data.datasets") / f"{info.name}.SOURCE.txt").is_file()
-    assert infos["pydoc_topics"].rows > 400_000
+    assert infos["pydoc_topics"].rows > 400_000 and infos["alice"].rows == len(load_text("alice")) == 148_480
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,23 @@ def test_text_corpus():
     assert len(text) > 400_000 and "assert" in text
     with pytest.raises(DataError, match="Unknown text corpus 'shakespeare'"):
         load_text("shakespeare")
+
+
+def test_the_alice_corpus_is_the_english_book_its_source_file_records():
+    import hashlib
+    import re
+
+    text = load_text("alice")
+    source = (resources.files("seqkit.data.datasets") / "alice.SOURCE.txt").read_text(encoding="utf-8")
+    assert f"{hashlib.sha256(text.encode()).hexdigest()}  alice.txt" in source  # the shipped text, as recorded
+    assert "Brotli 1.2.1" in source and "public domain" in source
+    assert text.lstrip().startswith("ALICE'S ADVENTURES IN WONDERLAND") and text.rstrip().endswith("THE END")
+    assert "\r" not in text and text.count("CHAPTER") == 12
+    words = re.findall(r"[a-z]+", text.lower())
+    assert len(words) > 25_000 and words.count("alice") > 350
+    # Prose, not code: the commonest English words lead, and brackets and operators are rare.
+    assert [word for word, _ in collections.Counter(words).most_common(3)] == ["the", "and", "to"]
+    assert sum(text.count(mark) for mark in "{}[]=<>_#") < 20
 
 
 def test_unknown_dataset_lists_the_shipped_ones():

@@ -32,9 +32,10 @@ class Draws:
         return next(self.values)
 
 
-def peaky_language_model(cell: str, layers: list[int]):
+def peaky_language_model(cell: str, layers: list[int], head_dropout: float = 0.0):
     """An untrained language model with weights scaled up, so its next-token distributions are far from flat."""
-    config = ModelConfig(cell=cell, layers=layers, embedding={"dim": 4}, head={"type": "language_model"})
+    head = {"type": "language_model", "dropout": head_dropout}
+    config = ModelConfig(cell=cell, layers=layers, embedding={"dim": 4}, head=head)
     model = build_model(config, SequenceSpec(lookback=None, vocab_size=VOCAB), compile=False)
     model.set_weights([3.0 * w for w in model.get_weights()])
     return model, config
@@ -68,9 +69,9 @@ def test_top_k_and_top_p_cut_the_distribution_where_they_say():
     assert {sample_next(p, 0.0, Draws([u]), top_k=3) for u in draws} == {2}
 
 
-@pytest.mark.parametrize(("cell", "layers"), [("lstm", [8]), ("gru", [8, 6]), ("rnn", [5])])
-def test_the_compiled_loop_generates_what_eager_steps_and_numpy_sampling_generate(cell, layers):
-    model, config = peaky_language_model(cell, layers)
+@pytest.mark.parametrize(("cell", "layers", "head_dropout"), [("lstm", [8], 0.0), ("gru", [8, 6], 0.5), ("rnn", [5], 0.0)])
+def test_the_compiled_loop_generates_what_eager_steps_and_numpy_sampling_generate(cell, layers, head_dropout):
+    model, config = peaky_language_model(cell, layers, head_dropout)  # dropout before the head: skipped
     loop = SamplingLoop(model, jit_compile=False)  # XLA may round a probability across a draw's boundary
     prompt, length = [2, 5, 7, 3], 30
     for temperature, top_k, top_p in SETTINGS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ import seqkit
 from seqkit.cli import main
 from seqkit.config import DataConfig, ExperimentConfig, ModelConfig, TrainConfig
 from seqkit.errors import ConfigError, RunError
+from seqkit.evaluation.language import token_metrics
 from seqkit.inference import sample_next, stepping_model
 from seqkit.training import load_run, train
 
@@ -37,6 +40,74 @@ def test_a_text_run_is_complete_and_beats_unigram_frequencies(lm_run):
     assert set(results) == {"model", "unigram"}
     assert results["model"]["perplexity"] < results["unigram"]["perplexity"]
     assert "unigram" in lm_run.metrics["report"]
+
+
+def test_validation_and_test_are_each_scored_and_reported_in_bits_per_character(lm_run):
+    # The last two tenths differ, so a split scored twice or swapped would show.
+    text = "the cat sat on the mat. " * 64 + "a dog, a log; a cat on a mat. " * 8 + "the dog sat on the log. " * 8
+    metrics = lm_run.evaluate(text)
+    prepared = lm_run.task.prepare(data=text, preprocessing=lm_run.preprocessing)
+    scores = {}
+    for split, windows in (("validation", prepared.val), ("test", prepared.test)):
+        x, y = windows.gather(windows.with_stride(windows.lookback).starts)
+        scores[split] = token_metrics(y, lm_run.model.predict(x, verbose=0))
+    assert metrics["split"] == "test"
+    for split, key in (("validation", "validation_results"), ("test", "results")):
+        assert metrics[key]["model"]["bits_per_token"] == pytest.approx(scores[split]["bits_per_token"], rel=1e-5)
+        assert metrics[key]["model"]["tokens"] == scores[split]["tokens"]
+        assert set(metrics[key]) == {"model", "unigram"}
+    assert abs(scores["validation"]["bits_per_token"] - scores["test"]["bits_per_token"]) > 1e-3
+    report = metrics["report"]
+    assert report.index("validation split") < report.index("test split")
+    assert report.endswith(
+        f"bits per character: validation {scores['validation']['bits_per_token']:.3f}, "
+        f"test {scores['test']['bits_per_token']:.3f}"
+    )
+    assert "bits per character: validation" in lm_run.metrics["report"] and "validation_results" in lm_run.metrics
+
+
+def test_a_word_model_reports_validation_and_test_perplexity_and_one_split_alone():
+    def task(test):
+        return seqkit.task_for(ExperimentConfig(
+            name="words",
+            data=DataConfig(dataset="alice", text={"level": "word"}, lookback=8, stride=8,
+                            split={"type": "fraction", "val": 0.1, "test": test}),
+            model=ModelConfig(cell="gru", layers=[4], embedding={"dim": 4}, head={"type": "language_model"}),
+        ))
+
+    both, alone = task(0.1), task(0)
+    prepared = both.prepare()
+    model = both.build_model(both.spec(prepared))  # untrained: reporting only
+    metrics = both.evaluate(model, prepared).metrics
+    validation, test = metrics["validation_results"]["model"], metrics["results"]["model"]
+    assert metrics["report"].splitlines()[-1] == (
+        f"perplexity: validation {validation['perplexity']:.2f}, test {test['perplexity']:.2f}"
+    )
+    assert "bits per word" in metrics["report"]
+    only = alone.evaluate(model, alone.prepare(preprocessing=prepared.vocabulary)).metrics
+    assert only["split"] == "validation" and "validation_results" not in only
+
+
+def test_a_stateful_language_model_reads_validation_and_test_as_it_is_used(tmp_path):
+    from seqkit.models.predict import predict_streaming
+
+    text = "the cat sat on the mat. " * 24 + "a dog, a log; a cat on a mat. " * 4 + "the dog sat on the log. " * 4
+    config = ExperimentConfig.model_validate({
+        "data": {"dataset": "pydoc_topics", "text": {"level": "char"}, "lookback": 40, "stride": 40,
+                 "split": {"type": "fraction", "val": 0.15, "test": 0.15}},
+        "model": {"cell": "gru", "layers": [4], "embedding": {"dim": 4}, "stateful": True,
+                  "head": {"type": "language_model"}},
+        "train": {"epochs": 1, "batch_size": 2, "early_stopping": None},
+        "evaluate": {"plots": False},
+    })
+    run = train(config, frame=text, runs_dir=tmp_path, verbose=0)
+    test = run.task.prepare(data=text, preprocessing=run.preprocessing).test
+    # The test split is one stream warmed on the text before it (`predict_streaming`), as in training ...
+    expected = token_metrics(test.targets(), predict_streaming(run.model, test, batch_size=2))
+    assert run.metrics["results"]["model"]["cross_entropy"] == pytest.approx(expected["cross_entropy"], rel=1e-6)
+    # ... and so is validation: its score is the loss logged in training (`StreamValidation`), not a zero-state one.
+    logged = float(next(csv.DictReader((run.path / "history.csv").open()))["val_loss"])
+    assert run.metrics["validation_results"]["model"]["cross_entropy"] == pytest.approx(logged, rel=1e-4)
 
 
 def test_stepping_one_token_at_a_time_matches_the_full_model(lm_run):

@@ -122,8 +122,11 @@ def test_a_whole_seqkit_model_matches_the_reference(cell, case):
 
 def test_a_token_language_model_matches_the_reference():
     rng = np.random.default_rng(5)
-    config = ModelConfig(cell="lstm", layers=[6, 5], embedding={"dim": 4}, head={"type": "language_model"})
+    config = ModelConfig(
+        cell="lstm", layers=[6, 5], embedding={"dim": 4}, head={"type": "language_model", "dropout": 0.4}
+    )
     model = build_model(config, SequenceSpec(lookback=None, vocab_size=9), compile=False)
+    assert model.get_layer("head_dropout").rate == 0.4  # off outside training, as in the reference
     _randomise(model, rng)
     ids = rng.integers(1, 9, size=(3, 7))
     ids[0, 5:] = 0  # padding id, masked by mask_zero

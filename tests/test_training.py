@@ -319,3 +319,16 @@ def test_mixed_precision_is_left_off_on_a_cpu_and_says_so():
         runtime = configure_runtime(TrainConfig(mixed_precision=True, device="cpu"))
     assert not runtime.mixed_precision
     assert keras.mixed_precision.dtype_policy().name == "float32"
+
+
+def test_the_plateau_schedule_takes_its_min_delta_from_the_config():
+    from seqkit.training.trainer import schedule_callbacks
+
+    config = seqkit.ExperimentConfig.model_validate({
+        "data": {"dataset": "airline", "lookback": 12},
+        "train": {"reduce_lr_on_plateau": {"factor": 0.5, "patience": 1, "min_delta": 0.005}},
+    })
+    _, plateau, _ = schedule_callbacks(config, "val_loss")
+    assert (plateau.min_delta, plateau.factor, plateau.patience) == (0.005, 0.5, 1)
+    default = seqkit.ExperimentConfig.model_validate({**config.model_dump(), "train": {"reduce_lr_on_plateau": {}}})
+    assert schedule_callbacks(default, "val_loss")[1].min_delta == 1e-4  # Keras' default

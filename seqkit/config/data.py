@@ -410,7 +410,7 @@ class DataConfig(Section):
             at its target step (`horizon` 1), e.g. tomorrow's weather type from the
             last weeks of measurements. Classes are taken from the training rows.
         text: Set it to train a language model on text instead of a series. Then
-            `dataset` names a text corpus (`pydoc_topics`) or `path` a UTF-8 `.txt`
+            `dataset` names a text corpus (`pydoc_topics`, `alice`) or `path` a UTF-8 `.txt`
             file; `lookback` is the sequence length, and window `k` has input tokens
             `[s_k, s_k + lookback)` and next-token targets `[s_k + 1, s_k + lookback + 1)`;
             `horizon` stays 1 and `gap` 0; `stride: lookback` gives non-overlapping

@@ -125,9 +125,16 @@ class ClassifyHeadConfig(Section):
 
 
 class LanguageModelHeadConfig(Section):
-    """Softmax over the vocabulary at every time step (next-token prediction)."""
+    """Softmax over the vocabulary at every time step (next-token prediction).
+
+    Attributes:
+        dropout: Fraction of the last recurrent layer's outputs dropped before the
+            softmax while training (a `keras.layers.Dropout`). Unlike
+            `model.recurrent_dropout` it leaves the LSTM/GRU on the cuDNN kernel.
+    """
 
     type: Literal["language_model"] = "language_model"
+    dropout: float = Field(default=0.0, ge=0.0, lt=1.0)
 
 
 HeadConfig = Annotated[

@@ -48,11 +48,20 @@ class EarlyStoppingConfig(Section):
 
 
 class ReduceLROnPlateauConfig(Section):
-    """Shrink the learning rate when the validation loss plateaus."""
+    """Shrink the learning rate when the validation loss plateaus.
+
+    Attributes:
+        factor: The learning rate is multiplied by this.
+        patience: Epochs without an improvement before it is.
+        min_lr: The learning rate never goes below this.
+        min_delta: A smaller fall of the loss is no improvement (Keras' default 1e-4);
+            larger values shrink the rate as soon as the gains get small.
+    """
 
     factor: float = Field(default=0.5, gt=0.0, lt=1.0)
     patience: int = Field(default=5, gt=0)
     min_lr: float = Field(default=1e-6, ge=0.0)
+    min_delta: float = Field(default=1e-4, ge=0.0)
 
 
 _DEVICE_NAME = re.compile(r"^/?(?:device:)?(cpu|gpu):(\d+)$", re.IGNORECASE)

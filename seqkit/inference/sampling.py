@@ -95,15 +95,15 @@ def _inverse_cdf(weights, uniforms):
 
 
 def language_model_layers(model):
-    """The `Embedding`, recurrent layers and `Dense` head of a seqkit language model, in order.
+    """The `Embedding`, recurrent layers and `Dense` head of a seqkit language model, in order (dropout skipped).
 
     Raises:
         RunError: The model has another layer (generation steps through these three kinds only).
     """
     embedding, recurrent, head = None, [], None
     for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
+        if isinstance(layer, keras.layers.InputLayer) or (isinstance(layer, keras.layers.Dropout) and head is None):
+            continue  # dropout (`head.dropout`) passes everything through outside training
         if isinstance(layer, keras.layers.Embedding) and embedding is None and not recurrent:
             embedding = layer
         elif isinstance(layer, keras.layers.RNN) and embedding is not None and head is None:

@@ -67,6 +67,8 @@ def attach_head(features, config: ModelConfig, spec: SequenceSpec) -> Head:
         accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
         return Head(outputs, "sparse_categorical_crossentropy", [accuracy])
     vocab_size = vocab_size_of(config, spec)
+    if head.dropout > 0:  # on the features only: the recurrence stays cuDNN-eligible
+        x = keras.layers.Dropout(head.dropout, name="head_dropout")(x)
     outputs = keras.layers.Dense(vocab_size, activation="softmax", dtype="float32", name="next_token")(x)
     return Head(outputs, "sparse_categorical_crossentropy", [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
 

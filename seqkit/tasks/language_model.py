@@ -16,8 +16,8 @@ class LanguageModelTask(Task):
 
     Data: next-token windows of the text, encoded with a `Vocabulary` fitted on
     the training block. Scores: cross-entropy, perplexity, bits per character
-    (or word) and accuracy, every test token scored once, next to the training
-    text's unigram frequencies. Generation: `seqkit.inference.generate_text`.
+    (or word) and accuracy, every validation and test token scored once, next to
+    the training text's unigram frequencies. Generation: `seqkit.inference.generate_text`.
     """
 
     name = "language_model"
@@ -74,6 +74,38 @@ class LanguageModelTask(Task):
 
     def describe(self, prepared, spec: SequenceSpec) -> str:
         return f"{split_counts(prepared)} (sequence length {prepared.spec.lookback}, vocabulary {spec.vocab_size})"
+
+    def evaluate(self, model, prepared) -> Evaluation:
+        """Score the model on the validation and the test split, each next to the unigram frequencies.
+
+        Returns:
+            The test split's scores as `results` (the validation split's where there is no test
+            split), the validation split's as `validation_results` when both exist, and a report
+            with a table per split and a closing line comparing them (bits per character for a
+            character model, perplexity for a word model).
+        """
+        splits = {
+            name: windows
+            for name, windows in (("validation", prepared.val), ("test", prepared.test))
+            if windows is not None and len(windows) > 0
+        }
+        if len(splits) < 2:
+            return super().evaluate(model, prepared)
+        scored = {name: self.evaluate_split(model, prepared, windows, name) for name, windows in splits.items()}
+        validation, test = scored["validation"].metrics, scored["test"].metrics
+        # The unit that language models are compared by at each level.
+        key, label, digits = ("bits_per_token", "bits per character", 3) if prepared.spec.level == "char" else (
+            "perplexity", "perplexity", 2
+        )
+        val_score, test_score = (scored[name].metrics["results"]["model"][key] for name in ("validation", "test"))
+        summary = f"{label}: validation {val_score:.{digits}f}, test {test_score:.{digits}f}"
+        return Evaluation(
+            {
+                **test,
+                "validation_results": validation["results"],
+                "report": f"{validation['report']}\n\n{test['report']}\n{summary}",
+            }
+        )
 
     def evaluate_split(self, model, prepared, windows, split: str) -> Evaluation:
         from seqkit.evaluation import language_model_table, unigram_baseline

@@ -382,7 +382,7 @@ def schedule_callbacks(config: ExperimentConfig, monitor: str, *, stopping_state
         settings = config.train.reduce_lr_on_plateau
         plateau = ResumableReduceLROnPlateau(
             monitor=monitor, factor=settings.factor, patience=settings.patience, min_lr=settings.min_lr,
-            resume=plateau_state,
+            min_delta=settings.min_delta, resume=plateau_state,
         )
         callbacks.append(plateau)
     if config.model.stateful:

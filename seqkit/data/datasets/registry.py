@@ -3,12 +3,14 @@
 Each real dataset is a small CSV inside this package with a `<name>.SOURCE.txt`
 beside it recording the PyPI package it was copied from, its original path and
 its licence. `synthetic` is generated and `pydoc_topics` is read from the
-running Python's standard library (`pydoc_data.topics`).
+running Python's standard library (`pydoc_data.topics`); the text corpus `alice`
+is a gzipped `.txt`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gzip
 from importlib import resources
 
 import numpy as np
@@ -137,20 +139,38 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 
 TEXTS: dict[str, DatasetInfo] = {
-    "pydoc_topics": DatasetInfo(
-        name="pydoc_topics",
-        kind="text",
-        description="English text: the Python help topics (`pydoc_data.topics`) of the running Python",
-        rows=None,
-        columns=(),
-        time_column=None,
-        time_format=None,
-        frequency=None,
-        period=None,
-        file=None,
-        source="CPython standard library, module pydoc_data.topics (read at run time)",
-        licence="PSF-2.0",
-    )
+    info.name: info
+    for info in [
+        DatasetInfo(
+            name="pydoc_topics",
+            kind="text",
+            description="English text: the Python help topics (`pydoc_data.topics`) of the running Python",
+            rows=None,
+            columns=(),
+            time_column=None,
+            time_format=None,
+            frequency=None,
+            period=None,
+            file=None,
+            source="CPython standard library, module pydoc_data.topics (read at run time)",
+            licence="PSF-2.0",
+        ),
+        DatasetInfo(
+            name="alice",
+            kind="text",
+            description="English prose: Lewis Carroll's Alice's Adventures in Wonderland (1865), the whole book",
+            rows=148480,
+            columns=(),
+            time_column=None,
+            time_format=None,
+            frequency=None,
+            period=None,
+            file="alice.txt.gz",
+            source="Brotli 1.2.1 sdist, tests/testdata/alice29.txt (Canterbury corpus; Project Gutenberg's "
+            "Millennium Fulcrum Edition 2.9), line ends made LF, the closing Ctrl-Z dropped",
+            licence="public domain (the text); Brotli MIT",
+        ),
+    ]
 }
 
 
@@ -199,8 +219,9 @@ def list_datasets() -> list[DatasetInfo]:
         `DatasetInfo` records (name, kind, description, rows, source, licence, ...);
         `rows` of `pydoc_topics` is filled with its character count.
     """
-    text = dataclasses.replace(TEXTS["pydoc_topics"], rows=len(load_text("pydoc_topics")))
-    return [*DATASETS.values(), text, *SEQUENCE_SETS.values()]
+    texts = [info if info.rows is not None else dataclasses.replace(info, rows=len(load_text(info.name)))
+             for info in TEXTS.values()]
+    return [*DATASETS.values(), *texts, *SEQUENCE_SETS.values()]
 
 
 def _unknown(name: str, known: dict[str, DatasetInfo], what: str, own: str = "`data.path`") -> DataError:
@@ -272,7 +293,8 @@ def load_text(name: str) -> str:
     Args:
         name: `pydoc_topics`: the help topics of the running Python's `pydoc_data.topics`,
             sorted by topic and separated by blank lines (about 465k characters; the
-            exact text depends on the Python version).
+            exact text depends on the Python version); `alice`: Alice's Adventures in
+            Wonderland, shipped gzipped (148,480 characters, about 34,000 words).
 
     Returns:
         The corpus as one string.
@@ -282,6 +304,10 @@ def load_text(name: str) -> str:
     """
     if name not in TEXTS:
         raise _unknown(name, TEXTS, "text corpus")
+    info = TEXTS[name]
+    if info.file is not None:
+        with resources.files(__package__).joinpath(info.file).open("rb") as handle:
+            return gzip.decompress(handle.read()).decode("utf-8")
     try:
         from pydoc_data import topics
     except ImportError as error:  # some minimal Python builds drop pydoc_data
