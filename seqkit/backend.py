@@ -45,12 +45,13 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from seqkit.errors import ConfigError
 
-if TYPE_CHECKING:
-    from seqkit.config.experiment import ExperimentConfig
+# A config is read by its attributes (`config.train`, `config.model`), never imported: a neutral module imports
+# no layer, seqkit.config included (tests/test_layers.py); the CLI calls it before anything imports Keras.
+ExperimentConfig = Any
 
 BACKENDS = ("tensorflow", "jax")
 
