@@ -9,7 +9,8 @@ import pytest
 
 import seqkit
 
-CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.yaml"))
+# char_lm.yaml trains an epoch in tests/test_notebooks.py (notebook 03 trains it as shipped): not twice in CI.
+CONFIGS = sorted(c for c in (Path(__file__).parent.parent / "configs").glob("*.yaml") if c.stem != "char_lm")
 
 
 @pytest.mark.slow
