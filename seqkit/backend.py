@@ -109,9 +109,8 @@ def auto_backend(config: ExperimentConfig | None) -> str:
     if config is None or not _jax_installed():
         return "tensorflow"
     train, model = config.train, config.model
-    distribution = getattr(train, "distribution", None)
-    if distribution is not None:  # `train.distribution` (#17 part 4): each type runs on one backend
-        return "jax" if distribution.type == "data_parallel" else "tensorflow"
+    if train.distribution is not None:  # each type runs on one backend
+        return "jax" if train.distribution.type == "data_parallel" else "tensorflow"
     if train.threads != "auto" or train.device == "gpu" or (train.device == "auto" and _gpu_visible()):
         return "tensorflow"
     return "jax" if max(model.layers) <= JAX_MAX_UNITS else "tensorflow"

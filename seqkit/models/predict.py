@@ -128,27 +128,22 @@ def _stream(model, windows, batch_size: int, step) -> list:
     A stateful model has a fixed batch: the one chronological stream fills every row of it
     (the rows compute the same thing; the first is read).
     """
+    from seqkit.models.compiled import compiled_call
+
+    # One window's call compiled for the fixed batch, the state carried: an eager call per window cost a few ms
+    # on TensorFlow and far more on JAX, thousands of times per evaluation.
+    dtype, shape = windows.x_spec
+    call = compiled_call(model, (batch_size, *shape), dtype=str(dtype), carry_state=True)
     reset_states(model)
-    call = None
     for start in warm_up_starts(windows):
         x, _ = windows.gather([start])
-        call = call or _window_call(model, x, batch_size)
         call(np.repeat(x, batch_size, axis=0))
     results = []
     for start in windows.starts:
         x, y = windows.gather([start])
-        call = call or _window_call(model, x, batch_size)
         results.append(step(call, np.repeat(x, batch_size, axis=0), np.repeat(y, batch_size, axis=0)))
     reset_states(model)
     return results
-
-
-def _window_call(model, x, batch_size: int):
-    """One window's call compiled for the fixed batch, the state carried (an eager call per window cost a few ms on
-    TensorFlow and far more on JAX, thousands of times per evaluation)."""
-    from seqkit.models.compiled import compiled_call
-
-    return compiled_call(model, (batch_size, *x.shape[1:]), dtype=str(x.dtype), carry_state=True)
 
 
 def _score_and_carry(model, call, x, y) -> dict:
