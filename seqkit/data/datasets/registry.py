@@ -20,7 +20,7 @@ from seqkit.config.data import SyntheticConfig
 from seqkit.errors import DataError
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DatasetInfo:
     """What `seqkit datasets` prints about one shipped dataset.
 
@@ -45,11 +45,11 @@ class DatasetInfo:
     kind: str
     description: str
     rows: int | None
-    columns: tuple[str, ...]
-    time_column: str | None
-    time_format: str | None
-    frequency: str | None
-    period: int | None
+    columns: tuple[str, ...] = ()  # the rest up to `file`: series only
+    time_column: str | None = None
+    time_format: str | None = None
+    frequency: str | None = None
+    period: int | None = None
     file: str | None
     source: str
     licence: str
@@ -146,11 +146,6 @@ TEXTS: dict[str, DatasetInfo] = {
             kind="text",
             description="English text: the Python help topics (`pydoc_data.topics`) of the running Python",
             rows=None,
-            columns=(),
-            time_column=None,
-            time_format=None,
-            frequency=None,
-            period=None,
             file=None,
             source="CPython standard library, module pydoc_data.topics (read at run time)",
             licence="PSF-2.0",
@@ -160,11 +155,6 @@ TEXTS: dict[str, DatasetInfo] = {
             kind="text",
             description="English prose: Lewis Carroll's Alice's Adventures in Wonderland (1865), the whole book",
             rows=148480,
-            columns=(),
-            time_column=None,
-            time_format=None,
-            frequency=None,
-            period=None,
             file="alice.txt.gz",
             source="Brotli 1.2.1 sdist, tests/testdata/alice29.txt (Canterbury corpus; Project Gutenberg's "
             "Millennium Fulcrum Edition 2.9), line ends made LF, the closing Ctrl-Z dropped",
